@@ -1,0 +1,97 @@
+// Starts the reference auth service: opens the store and the signing key under dataDir and serves the contract over HTTP.
+import { mkdir } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequestHandler, type AuthServiceContext } from "./app.js";
+import { createDummyHash } from "./passwords.js";
+import { loadOrCreateSigningKey } from "./signing-key.js";
+import { AuthStore } from "./store.js";
+
+export interface AuthServiceOptions {
+  /** Holds auth-service.sqlite and auth-service-signing-key.json; created when missing. */
+  dataDir: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 120. */
+  jwtLifetimeSeconds?: number;
+  /** Default 30 days. */
+  refreshTokenLifetimeSeconds?: number;
+  /** JWT `iss`; default: the service's own origin. */
+  issuer?: string;
+  /** JWT `aud`; default "auth-elements". */
+  audience?: string;
+  /** Default 8. */
+  minPasswordLength?: number;
+  /** Receives unexpected errors (clients get a bare 500); default: one line on stderr. */
+  onError?: (error: unknown) => void;
+}
+
+export interface RunningAuthService {
+  /** The origin, e.g. http://127.0.0.1:41234. */
+  url: string;
+  close(): Promise<void>;
+}
+
+function originOf(address: AddressInfo): string {
+  // A wildcard bind is reachable on loopback; the URL is for clients, which cannot connect to 0.0.0.0 or ::.
+  const host = address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export async function startAuthService(options: AuthServiceOptions): Promise<RunningAuthService> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const signingKey = await loadOrCreateSigningKey(options.dataDir);
+  const dummyHash = await createDummyHash();
+  const store = new AuthStore(options.dataDir);
+
+  const context: AuthServiceContext = {
+    store,
+    signingKey,
+    dummyHash,
+    jwt: { issuer: options.issuer ?? "", audience: options.audience ?? "auth-elements", lifetimeSeconds: options.jwtLifetimeSeconds ?? 120 },
+    refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? 30 * 24 * 3600,
+    minPasswordLength: options.minPasswordLength ?? 8,
+    onError:
+      options.onError ??
+      ((error) => process.stderr.write(`auth service: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)),
+  };
+  const server = createServer(createRequestHandler(context));
+
+  let address: AddressInfo;
+  try {
+    address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const url = originOf(address);
+  if (!options.issuer) context.jwt.issuer = url;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => {
+          store.close();
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
