@@ -1,0 +1,45 @@
+// Request bodies of the session server's own routes: JSON only, size-limited, parsed once.
+// An unsafe method carrying a body of another type gets 415 (a request without a body needs no
+// type); too large 413; malformed 400; a JSON object with a key given twice is ambiguous: 400.
+import express from "express";
+import type { RequestHandler } from "express";
+import { ApiError } from "./errors.js";
+import { findDuplicateKey } from "./json-duplicates.js";
+
+export function hasBody(headers: { "content-length"?: string | undefined; "transfer-encoding"?: string | undefined }): boolean {
+  if (headers["transfer-encoding"] !== undefined) return true;
+  const length = headers["content-length"];
+  return length !== undefined && length !== "0";
+}
+
+export function isJsonType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+export function jsonBody(limitBytes: number): RequestHandler[] {
+  const requireJson: RequestHandler = (req, _res, next) => {
+    if (hasBody(req.headers) && !isJsonType(req.headers["content-type"])) {
+      return next(new ApiError(415, "unsupported_media_type"));
+    }
+    next();
+  };
+  const parse = express.json({
+    limit: limitBytes,
+    strict: true,
+    type: isJsonTypeOfRequest,
+    verify: (_req, _res, buffer) => {
+      const duplicate = findDuplicateKey(buffer.toString("utf8"));
+      if (duplicate !== null) {
+        throw new ApiError(400, "bad_request", { message: `The key "${duplicate.slice(0, 64)}" appears twice.` });
+      }
+    },
+  });
+  return [requireJson, parse];
+}
+
+function isJsonTypeOfRequest(req: { headers: Record<string, string | string[] | undefined> }): boolean {
+  const type = req.headers["content-type"];
+  return isJsonType(Array.isArray(type) ? type[0] : type);
+}

@@ -1,0 +1,183 @@
+// The Redis backend: sessions through connect-redis, JWT cache, locks and counters as plain keys,
+// on a single Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES).
+// Reliability: the client fails fast while Redis is down (no offline queue, a per-command timeout,
+// bounded reconnect backoff), so requests get 503 in well under a second instead of hanging, and it
+// reconnects by itself when Redis is back. Every key has the `ae:` prefix and a TTL.
+import { RedisStore } from "connect-redis";
+import { createClient, createCluster } from "redis";
+import type { SessionData } from "express-session";
+import type { Counter, KeyValueStore } from "./key-value.js";
+import type { Logger } from "./logger.js";
+import { SESSION_KEY_PREFIX, type SessionBackend, type SessionRecord, type StoredSession } from "./session-backend.js";
+import { guardStore, storeUnavailable } from "./store-errors.js";
+
+export interface RedisBackendOptions {
+  url?: string;
+  clusterNodes?: string[];
+  /** Per-command deadline; a hung Redis answers 503 after this. */
+  commandTimeoutMs?: number;
+  ttlMsOf: (session: StoredSession) => number;
+  logger: Logger;
+}
+
+const KV_PREFIX = "ae:";
+
+const INCREMENT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}`;
+
+const DECREMENT_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then redis.call('DECR', KEYS[1]) end
+return 0`;
+
+const DELETE_IF_EQUALS_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+const ADD_TO_SET_SCRIPT = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Reconnect quickly at first, then every second at most: recovery comes soon after Redis does. */
+const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1_000);
+
+type AnyRedis = ReturnType<typeof createClient> | ReturnType<typeof createCluster>;
+
+export async function createRedisBackend(options: RedisBackendOptions): Promise<SessionBackend> {
+  const commandTimeoutMs = options.commandTimeoutMs ?? 500;
+  const socket = { connectTimeout: 1_000, reconnectStrategy, keepAlive: true as const };
+  const cluster = (options.clusterNodes?.length ?? 0) > 0;
+  const client: AnyRedis = cluster
+    ? createCluster({
+        rootNodes: options.clusterNodes!.map((url) => ({ url })),
+        defaults: { socket, disableOfflineQueue: true },
+        commandOptions: { timeout: commandTimeoutMs },
+      })
+    : createClient({
+        url: options.url,
+        socket,
+        disableOfflineQueue: true,
+        commandOptions: { timeout: commandTimeoutMs },
+      });
+
+  let lastError = "";
+  client.on("error", (error: Error) => {
+    // The client emits an error for every failed reconnect; log each distinct one once.
+    if (error.message !== lastError) options.logger.warn({ event: "redis_error", message: error.message }, "redis error");
+    lastError = error.message;
+  });
+  client.on("ready", () => {
+    if (lastError) options.logger.info({ event: "redis_ready" }, "redis connection ready");
+    lastError = "";
+  });
+
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`cannot connect to Redis: ${(error as Error).message}`);
+  }
+
+  // The client's command methods are typed per variant; the handful used here behave the same.
+  const redis = client as unknown as ReturnType<typeof createClient>;
+
+  const store = new GuardedRedisStore({
+    client: redis,
+    prefix: SESSION_KEY_PREFIX,
+    ttl: (session: SessionData) => Math.ceil(options.ttlMsOf(session as StoredSession) / 1000),
+    disableTouch: true, // the idle window slides in the session reader, at most once per interval
+  });
+
+  const kv: KeyValueStore = {
+    get: (key) => guardStore(() => redis.get(KV_PREFIX + key)),
+    set: (key, value, ttlMs) =>
+      guardStore(async () => {
+        await redis.set(KV_PREFIX + key, value, { expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } });
+      }),
+    setIfAbsent: (key, value, ttlMs) =>
+      guardStore(async () =>
+        (await redis.set(KV_PREFIX + key, value, { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } })) === "OK",
+      ),
+    deleteIfEquals: (key, value) =>
+      guardStore(async () => {
+        await redis.eval(DELETE_IF_EQUALS_SCRIPT, { keys: [KV_PREFIX + key], arguments: [value] });
+      }),
+    delete: (key) =>
+      guardStore(async () => {
+        await redis.del(KV_PREFIX + key);
+      }),
+    increment: (key, windowMs) =>
+      guardStore(async () => {
+        const [count, ttlMs] = (await redis.eval(INCREMENT_SCRIPT, { keys: [KV_PREFIX + key], arguments: [String(windowMs)] })) as [number, number];
+        return { count, ttlMs: ttlMs > 0 ? ttlMs : windowMs } satisfies Counter;
+      }),
+    decrement: (key) =>
+      guardStore(async () => {
+        await redis.eval(DECREMENT_SCRIPT, { keys: [KV_PREFIX + key], arguments: [] });
+      }),
+    addToSet: (key, member, ttlMs) =>
+      guardStore(async () => {
+        await redis.eval(ADD_TO_SET_SCRIPT, { keys: [KV_PREFIX + key], arguments: [member, String(Math.ceil(ttlMs))] });
+      }),
+    removeFromSet: (key, member) =>
+      guardStore(async () => {
+        await redis.sRem(KV_PREFIX + key, member);
+      }),
+    members: (key) => guardStore(() => redis.sMembers(KV_PREFIX + key)),
+  };
+
+  return {
+    kind: cluster ? "redis-cluster" : "redis",
+    store,
+    kv,
+    async read(sid): Promise<SessionRecord | null> {
+      const key = SESSION_KEY_PREFIX + sid;
+      // Issued in the same tick, the two commands travel in one pipeline: one round trip.
+      const [raw, ttlMs] = await guardStore(() => Promise.all([redis.get(key), redis.pTTL(key)]));
+      if (raw === null || ttlMs === -2) return null;
+      return { session: JSON.parse(raw) as StoredSession, ttlMs: ttlMs < 0 ? 0 : ttlMs };
+    },
+    extend: (sid, ttlMs) =>
+      guardStore(async () => {
+        await redis.pExpire(SESSION_KEY_PREFIX + sid, Math.max(1, Math.ceil(ttlMs)));
+      }),
+    destroy: (sid) =>
+      guardStore(async () => {
+        await redis.del(SESSION_KEY_PREFIX + sid);
+      }),
+    ping: () =>
+      guardStore(async () => {
+        if (cluster) {
+          const clusterClient = client as ReturnType<typeof createCluster>;
+          await Promise.all(clusterClient.masters.map(async (master) => (await clusterClient.nodeClient(master)).ping()));
+        } else {
+          await redis.ping();
+        }
+      }),
+    async close() {
+      try {
+        await client.close();
+      } catch {
+        client.destroy();
+      }
+    },
+  };
+}
+
+type Callback<T = unknown> = (error: unknown, value?: T) => void;
+
+/** connect-redis, with every failure reported as 503 session_store_unavailable. */
+class GuardedRedisStore extends RedisStore {
+  override get(sid: string, callback: Callback<SessionData | null>) {
+    return super.get(sid, (error: unknown, value: unknown) =>
+      callback(error ? storeUnavailable(error) : null, value as SessionData | null),
+    );
+  }
+  override set(sid: string, session: SessionData, callback?: Callback) {
+    return super.set(sid, session, (error: unknown) => callback?.(error ? storeUnavailable(error) : null));
+  }
+  override destroy(sid: string, callback?: Callback) {
+    return super.destroy(sid, (error: unknown) => callback?.(error ? storeUnavailable(error) : null));
+  }
+}

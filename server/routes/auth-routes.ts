@@ -1,0 +1,166 @@
+// The session server's own API under AUTH_PREFIX (default /auth): session check, signup, login,
+// logout. Bodies, statuses and error codes are the contract in design.md.
+import { promisify } from "node:util";
+import express, { type Request, type RequestHandler, type Response } from "express";
+import type { AuthServiceClient, RefreshTokenGrant } from "../auth-client.js";
+import type { Config } from "../config.js";
+import type { OriginPolicy } from "../csrf.js";
+import { ApiError } from "../errors.js";
+import { jsonBody } from "../json-body.js";
+import type { Logger } from "../logger.js";
+import type { SessionBackend } from "../session-backend.js";
+import { cookieSettings, sessionBody, type SessionLimits, type SessionReader } from "../session.js";
+
+export interface AuthRoutesDeps {
+  config: Config;
+  logger: Logger;
+  backend: SessionBackend;
+  reader: SessionReader;
+  authClient: AuthServiceClient;
+  originPolicy: OriginPolicy;
+  sessionMiddleware: RequestHandler;
+  rateLimits: { login: RequestHandler[]; signup: RequestHandler[] };
+  limits: SessionLimits;
+  /** Called when a session ends, so state kept beside it (the JWT cache) goes too. */
+  onSessionEnded: (sid: string, userId: string) => Promise<void>;
+}
+
+const MAX_EMAIL_LENGTH = 320;
+const MAX_PASSWORD_LENGTH = 4096;
+
+interface Credentials {
+  email: string;
+  password: string;
+}
+
+/** Wrong types are a malformed request (400); empty or oversized values are violations (422). */
+function readCredentials(body: unknown, checkRules: boolean): Credentials {
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new ApiError(400, "bad_request", { message: "The body must be a JSON object with email and password." });
+  }
+  const { email, password } = body as Record<string, unknown>;
+  if ((email !== undefined && typeof email !== "string") || (password !== undefined && typeof password !== "string")) {
+    throw new ApiError(400, "bad_request", { message: "email and password must be strings." });
+  }
+  if (!checkRules && (email === undefined || password === undefined)) {
+    throw new ApiError(400, "bad_request", { message: "email and password are required." });
+  }
+  const credentials = { email: (email ?? "").trim(), password: password ?? "" };
+  const violations = [];
+  if (!credentials.email) violations.push({ field: "email", code: "required", message: "This value should not be blank." });
+  else if (credentials.email.length > MAX_EMAIL_LENGTH) {
+    violations.push({ field: "email", code: "too_long", message: `This value is too long. It should have ${MAX_EMAIL_LENGTH} characters or less.` });
+  }
+  if (!credentials.password) violations.push({ field: "password", code: "required", message: "This value should not be blank." });
+  else if (credentials.password.length > MAX_PASSWORD_LENGTH) {
+    violations.push({ field: "password", code: "too_long", message: `This value is too long. It should have ${MAX_PASSWORD_LENGTH} characters or less.` });
+  }
+  if (violations.length > 0) {
+    if (checkRules) throw new ApiError(422, "validation_failed", { extra: { violations } });
+    throw new ApiError(401, "invalid_credentials"); // login has no rules to report: a blank field cannot match
+  }
+  return credentials;
+}
+
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader("Cache-Control", "no-store");
+  next();
+};
+
+function methodNotAllowed(allow: string): RequestHandler {
+  return (_req, res, next) => {
+    res.setHeader("Allow", allow);
+    next(new ApiError(405, "method_not_allowed"));
+  };
+}
+
+export function authRoutes(deps: AuthRoutesDeps): express.Router {
+  const { config, logger, backend, reader, authClient, originPolicy, limits } = deps;
+  const router = express.Router();
+  const csrf: RequestHandler = (req, _res, next) => {
+    originPolicy.check(req);
+    next();
+  };
+  const body = jsonBody(config.bodyLimitBytes);
+  const cookie = cookieSettings(config);
+
+  /** Regenerates the session (no fixation) and stores the grant; revokes the grant if that fails. */
+  async function establishSession(req: Request, grant: RefreshTokenGrant, email: string): Promise<number> {
+    const createdAt = Date.now();
+    try {
+      await promisify(req.session.regenerate.bind(req.session))();
+      req.session.user = { id: grant.user.id, email };
+      req.session.userIri = grant.user.iri;
+      req.session.refreshToken = grant.token;
+      req.session.refreshTokenIri = grant.iri;
+      req.session.createdAt = createdAt;
+      await promisify(req.session.save.bind(req.session))();
+      await backend.kv.addToSet(`user-sessions:${grant.user.id}`, req.sessionID, limits.absoluteMs);
+    } catch (error) {
+      // Nothing may be left behind: a refresh token that no session holds is revoked at once.
+      await authClient.revokeRefreshToken(grant.iri, grant.token).catch(() => undefined);
+      throw error instanceof ApiError ? error : new ApiError(503, "session_store_unavailable", { cause: error });
+    }
+    return createdAt + Math.min(limits.idleMs, limits.absoluteMs);
+  }
+
+  router.use(noStore);
+
+  router.get("/session", async (req, res) => {
+    const session = await reader.load(req);
+    res.json(session ? sessionBody(session.user, session.expiresAt) : { authenticated: false });
+  });
+  router.all("/session", methodNotAllowed("GET, HEAD"));
+
+  router.post("/signup", csrf, ...body, ...deps.rateLimits.signup, deps.sessionMiddleware, async (req, res) => {
+    const { email, password } = readCredentials(req.body, true);
+    const user = await authClient.signup(email, password);
+    const grant = await authClient.createRefreshToken(email, password);
+    const expiresAt = await establishSession(req, grant, email);
+    logger.info({ event: "signup_ok", userId: user.id }, "signup");
+    res.status(201).json(sessionBody(req.session.user!, expiresAt));
+  });
+  router.all("/signup", methodNotAllowed("POST"));
+
+  router.post("/login", csrf, ...body, ...deps.rateLimits.login, deps.sessionMiddleware, async (req, res) => {
+    const { email, password } = readCredentials(req.body, false);
+    let grant: RefreshTokenGrant;
+    try {
+      grant = await authClient.createRefreshToken(email, password);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) logger.info({ event: "login_failed" }, "login failed");
+      throw error;
+    }
+    const expiresAt = await establishSession(req, grant, email);
+    logger.info({ event: "login_ok", userId: grant.user.id }, "login");
+    res.status(200).json(sessionBody(req.session.user!, expiresAt));
+  });
+  router.all("/login", methodNotAllowed("POST"));
+
+  router.post("/logout", csrf, ...body, async (req, res) => {
+    const sid = reader.sessionId(req);
+    if (sid !== null) {
+      const record = await backend.read(sid);
+      const stored = record?.session;
+      if (stored?.refreshToken && stored.refreshTokenIri) {
+        try {
+          await authClient.revokeRefreshToken(stored.refreshTokenIri, stored.refreshToken);
+        } catch (error) {
+          // The session ends regardless; the token expires upstream on its own.
+          logger.warn({ event: "refresh_revoke_failed", code: (error as ApiError).code }, "could not revoke refresh token");
+        }
+      }
+      await backend.destroy(sid);
+      if (stored?.user) {
+        await deps.onSessionEnded(sid, stored.user.id);
+        logger.info({ event: "logout", userId: stored.user.id }, "logout");
+      }
+    }
+    res.clearCookie(cookie.name, { path: cookie.path, httpOnly: cookie.httpOnly, sameSite: cookie.sameSite, secure: cookie.secure });
+    res.status(204).end();
+  });
+  router.all("/logout", methodNotAllowed("POST"));
+
+  router.use((_req: Request, _res: Response, next) => next(new ApiError(404, "not_found")));
+  return router;
+}
