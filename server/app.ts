@@ -1,11 +1,14 @@
 // Assembles the session server: security headers, health, the /auth API and (when configured) the
 // gateway, ending in one not-found answer and one error handler that writes the shared error shape.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type ErrorRequestHandler } from "express";
 import type { AuthServiceClient } from "./auth-client.js";
 import type { Config } from "./config.js";
 import { corsMiddleware } from "./cors.js";
 import { OriginPolicy } from "./csrf.js";
 import { ApiError, toApiError, writeError } from "./errors.js";
+import { createGateway, type Gateway } from "./gateway/gateway.js";
+import { JwtProvider } from "./gateway/jwt-provider.js";
 import type { Logger } from "./logger.js";
 import { createRateLimits } from "./rate-limit.js";
 import { authRoutes } from "./routes/auth-routes.js";
@@ -22,7 +25,11 @@ export interface AppDeps {
 }
 
 export interface SessionServerApp {
+  /** The request listener: the gateway for /api/*, Express for everything else. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   app: express.Express;
+  gateway: Gateway;
+  jwtProvider: JwtProvider;
   reader: SessionReader;
   originPolicy: OriginPolicy;
 }
@@ -43,6 +50,27 @@ export function createApp(deps: AppDeps): SessionServerApp {
     failuresPerAddress: config.loginFailuresPerAddress,
   });
 
+  const jwtProvider = new JwtProvider({
+    kv: backend.kv,
+    authClient,
+    leaseMs: config.authTimeoutMs + 1_000,
+    waitMs: config.authTimeoutMs + 2_000,
+  });
+  /** Ends a session everywhere: the store key, its JWT, its entry in the user's index. */
+  async function endSession(sid: string, userId: string): Promise<void> {
+    await backend.destroy(sid);
+    await Promise.all([jwtProvider.forget(sid), backend.kv.removeFromSet(`user-sessions:${userId}`, sid)]);
+  }
+  const gateway = createGateway({
+    config,
+    logger,
+    backend,
+    reader,
+    originPolicy,
+    jwtProvider,
+    endSession: (session) => endSession(session.sid, session.user.id),
+  });
+
   app.use(securityHeaders({ https: config.cookieSecure }));
   app.use(healthRoutes(backend, authClient));
   app.use(
@@ -58,9 +86,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
       sessionMiddleware: createSessionMiddleware(config, backend),
       rateLimits,
       limits,
-      onSessionEnded: async (sid, userId) => {
-        await backend.kv.removeFromSet(`user-sessions:${userId}`, sid);
-      },
+      endSession,
     }),
   );
 
@@ -77,5 +103,9 @@ export function createApp(deps: AppDeps): SessionServerApp {
     writeError(res, apiError);
   };
   app.use(onError);
-  return { app, reader, originPolicy };
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.url !== undefined && req.url.startsWith("/api/")) gateway.handle(req, res);
+    else app(req, res);
+  };
+  return { handler, app, gateway, jwtProvider, reader, originPolicy };
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import { AuthServiceClient } from "./auth-client.js";
 import { startAuthService, type RunningAuthService } from "./auth-service/index.js";
 import { createApp } from "./app.js";
+import type { JwtProvider } from "./gateway/jwt-provider.js";
 import type { Config } from "./config.js";
 import { createEmbeddedBackend } from "./embedded-backend.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -18,6 +19,8 @@ export interface RunningSessionServer {
   url: string;
   authServiceUrl: string;
   backend: SessionBackend;
+  /** Counts JWT requests made to the auth service (tests, benchmarks). */
+  jwtProvider: JwtProvider;
   server: http.Server;
   logger: Logger;
   close(): Promise<void>;
@@ -48,9 +51,9 @@ export async function startSessionServer(config: Config, options: StartOptions =
       : createEmbeddedBackend(config.dataDir, ttlMsOf);
 
   const authClient = new AuthServiceClient({ origin: authServiceUrl, timeoutMs: config.authTimeoutMs });
-  const { app } = createApp({ config, logger, backend, authClient });
+  const { handler, gateway, jwtProvider } = createApp({ config, logger, backend, authClient });
 
-  const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, app);
+  const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
@@ -67,6 +70,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
     url,
     authServiceUrl,
     backend,
+    jwtProvider,
     server,
     logger,
     close() {
@@ -75,6 +79,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await gateway.close();
         await authClient.close();
         await backend.close();
         await embeddedAuthService?.close();

@@ -21,8 +21,8 @@ export interface AuthRoutesDeps {
   sessionMiddleware: RequestHandler;
   rateLimits: { login: RequestHandler[]; signup: RequestHandler[] };
   limits: SessionLimits;
-  /** Called when a session ends, so state kept beside it (the JWT cache) goes too. */
-  onSessionEnded: (sid: string, userId: string) => Promise<void>;
+  /** Ends a session everywhere: store key, JWT cache, per-user index. */
+  endSession: (sid: string, userId: string) => Promise<void>;
 }
 
 const MAX_EMAIL_LENGTH = 320;
@@ -150,10 +150,11 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
           logger.warn({ event: "refresh_revoke_failed", code: (error as ApiError).code }, "could not revoke refresh token");
         }
       }
-      await backend.destroy(sid);
       if (stored?.user) {
-        await deps.onSessionEnded(sid, stored.user.id);
+        await deps.endSession(sid, stored.user.id);
         logger.info({ event: "logout", userId: stored.user.id }, "logout");
+      } else {
+        await backend.destroy(sid);
       }
     }
     res.clearCookie(cookie.name, { path: cookie.path, httpOnly: cookie.httpOnly, sameSite: cookie.sameSite, secure: cookie.secure });

@@ -1,0 +1,131 @@
+// JWTs for gateway calls, kept outside the express-session object and fetched single-flight.
+//
+// Why outside the session: express-session saves the whole object, last write wins, so a token
+// written by one request could erase fields written by another (security.md 21). Here a session's
+// JWT lives under its own key: in the shared key-value store (Redis: every instance sees it) with a
+// TTL that ends before `exp`, plus a per-process copy that saves the round trip.
+//
+// Single flight: inside a process, concurrent callers share one promise; across processes, a lock
+// with a lease (SET NX PX) decides who fetches, the winner re-reads the cache after taking it, and
+// waiters poll the cache for a bounded time, then give up with 503. One session's burst of first
+// calls therefore costs exactly one `GET /api/users/<id>` at the auth service.
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { AuthServiceClient, Jwt } from "../auth-client.js";
+import { ApiError } from "../errors.js";
+import type { KeyValueStore } from "../key-value.js";
+
+export interface JwtSession {
+  sid: string;
+  userIri: string;
+  refreshToken: string;
+}
+
+export interface JwtProviderOptions {
+  kv: KeyValueStore;
+  authClient: AuthServiceClient;
+  /** How long a waiter waits for another fetcher before giving up (503). */
+  waitMs: number;
+  /** The lock's lease: longer than one auth-service call, so a crashed holder frees it soon. */
+  leaseMs: number;
+}
+
+const POLL_MS = 20;
+const MAX_LOCAL_ENTRIES = 100_000;
+
+/** Renew this long before `exp`: a quarter of the token's life, at most 30 s. */
+export function renewalMargin(lifetimeMs: number): number {
+  return Math.min(30_000, Math.max(0, lifetimeMs / 4));
+}
+
+interface CachedJwt extends Jwt {
+  /** When to stop using it (before `exp`, by the renewal margin). */
+  renewAt: number;
+}
+
+export class JwtProvider {
+  private readonly local = new Map<string, CachedJwt>();
+  private readonly inFlight = new Map<string, Promise<CachedJwt>>();
+  /** Requests made to the auth service for JWTs (for tests and benchmarks). */
+  fetches = 0;
+
+  constructor(private readonly options: JwtProviderOptions) {}
+
+  /** A JWT valid for at least the renewal margin. Throws RefreshTokenRejected or ApiError 503. */
+  async get(session: JwtSession): Promise<string> {
+    const cached = this.local.get(session.sid);
+    if (cached && cached.renewAt > Date.now()) return cached.token;
+    let pending = this.inFlight.get(session.sid);
+    if (!pending) {
+      pending = this.obtain(session).finally(() => this.inFlight.delete(session.sid));
+      this.inFlight.set(session.sid, pending);
+    }
+    return (await pending).token;
+  }
+
+  /** Forgets a session's JWT everywhere (logout, expiry). */
+  async forget(sid: string): Promise<void> {
+    this.local.delete(sid);
+    await this.options.kv.delete(cacheKey(sid));
+  }
+
+  private async obtain(session: JwtSession): Promise<CachedJwt> {
+    const { kv, waitMs, leaseMs } = this.options;
+    const deadline = Date.now() + waitMs;
+    const owner = randomBytes(12).toString("base64url");
+    for (;;) {
+      const shared = await this.readShared(session.sid);
+      if (shared) return this.remember(session.sid, shared);
+      if (await kv.setIfAbsent(lockKey(session.sid), owner, leaseMs)) {
+        try {
+          // Another instance may have finished between our read and our lock: read again.
+          const again = await this.readShared(session.sid);
+          if (again) return this.remember(session.sid, again);
+          this.fetches++;
+          const jwt = await this.options.authClient.fetchJwt(session.userIri, session.refreshToken);
+          const entry = toCached(jwt);
+          const ttlMs = entry.renewAt - Date.now();
+          if (ttlMs > 0) await kv.set(cacheKey(session.sid), JSON.stringify(entry), ttlMs);
+          return this.remember(session.sid, entry);
+        } finally {
+          await kv.deleteIfEquals(lockKey(session.sid), owner).catch(() => undefined);
+        }
+      }
+      if (Date.now() + POLL_MS > deadline) {
+        throw new ApiError(503, "token_unavailable", { message: "Timed out waiting for an access token." });
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  private async readShared(sid: string): Promise<CachedJwt | null> {
+    const raw = await this.options.kv.get(cacheKey(sid));
+    if (!raw) return null;
+    try {
+      const entry = JSON.parse(raw) as CachedJwt;
+      return typeof entry.token === "string" && entry.renewAt > Date.now() ? entry : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private remember(sid: string, entry: CachedJwt): CachedJwt {
+    if (this.local.size >= MAX_LOCAL_ENTRIES) this.evictExpired();
+    if (entry.renewAt > Date.now()) this.local.set(sid, entry);
+    return entry;
+  }
+
+  private evictExpired(): void {
+    const now = Date.now();
+    for (const [sid, entry] of this.local) if (entry.renewAt <= now) this.local.delete(sid);
+    if (this.local.size >= MAX_LOCAL_ENTRIES) this.local.clear();
+  }
+}
+
+function toCached(jwt: Jwt): CachedJwt {
+  const now = Date.now();
+  return { ...jwt, renewAt: jwt.expiresAt - renewalMargin(jwt.expiresAt - now) };
+}
+
+const cacheKey = (sid: string): string => `jwt:${sid}`;
+const lockKey = (sid: string): string => `jwt-lock:${sid}`;

@@ -1,0 +1,50 @@
+// Maps `/api/<service>/<path>?<query>` to a URL under that service's base, and refuses anything
+// that could step outside it. Threat model: path traversal and request smuggling through the
+// gateway to another host or another path of the upstream (`..`, encoded dots, slashes and
+// backslashes, `//host`, absolute-form request targets). We refuse rather than normalise: a
+// browser never sends these for a legitimate call, so there is nothing to rescue.
+import type { Upstream } from "../config.js";
+import { ApiError } from "../errors.js";
+
+export interface UpstreamTarget {
+  upstream: Upstream;
+  /** The path and query to send upstream: the base path, the rest of ours, the query as given. */
+  path: string;
+}
+
+const GATEWAY_PREFIX = "/api/";
+// Encoded dot, slash or backslash; a double-encoded percent; a raw backslash; any control byte.
+const FORBIDDEN = /%2e|%2f|%5c|%25|\\|[\u0000-\u001f\u007f]/i;
+
+function reject(message: string): never {
+  throw new ApiError(400, "bad_request", { message });
+}
+
+/** Resolves a raw request target (`req.url`) to its upstream; 400 for tricks, 404 for an unknown service. */
+export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, Upstream>): UpstreamTarget {
+  if (!rawUrl.startsWith(GATEWAY_PREFIX)) reject("The request target must be a path under /api/.");
+  const queryAt = rawUrl.indexOf("?");
+  const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : rawUrl.slice(queryAt);
+  if (FORBIDDEN.test(path)) reject("The path contains an encoded or forbidden character.");
+  if (/[\u0000-\u001f\u007f\s]/.test(query) || query.includes("#")) reject("The query contains a forbidden character.");
+
+  const rest = path.slice(GATEWAY_PREFIX.length);
+  const slash = rest.indexOf("/");
+  const service = slash === -1 ? rest : rest.slice(0, slash);
+  const tail = slash === -1 ? "" : rest.slice(slash);
+  if (!service) throw new ApiError(404, "unknown_service");
+  const upstream = upstreams.get(service);
+  if (!upstream) throw new ApiError(404, "unknown_service");
+
+  // Every segment after the service must be a plain name: no empty (`//host`), `.` or `..` segment.
+  if (tail) {
+    const segments = tail.slice(1).split("/");
+    segments.forEach((segment, index) => {
+      const last = index === segments.length - 1;
+      if (segment === "." || segment === "..") reject("The path must not contain . or .. segments.");
+      if (segment === "" && !last) reject("The path must not contain empty segments.");
+    });
+  }
+  return { upstream, path: (`${upstream.basePath}${tail}` || "/") + query };
+}
