@@ -1,0 +1,127 @@
+// `npm start`: the whole demo on one port, as the documented same-origin deployment looks:
+// a front server serves the host pages with a strict CSP and reverse-proxies /auth and /api to the
+// session server, which uses the embedded store, the reference auth service and the demo notes
+// upstream. No Redis and no external service needed (REDIS_URL and AUTH_SERVICE are honoured).
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError, loadConfig, parsePort } from "../server/config.js";
+import { startAuthService } from "../server/auth-service/index.js";
+import { startSessionServer } from "../server/start.js";
+import { startNotesService } from "./upstream/notes-service.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".map": "application/json; charset=utf-8",
+};
+
+/** The host pages' policy: the strict CSP the elements promise to work under. */
+const PAGE_HEADERS = {
+  "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-cache",
+};
+
+/** Static roots, first match wins: built demo pages, then the bundle. */
+function staticFile(urlPath: string): string | undefined {
+  const clean = decodeURIComponent(urlPath.split("?")[0]!);
+  if (clean.includes("\0") || clean.split("/").includes("..")) return undefined;
+  const candidates = [
+    path.join(root, "demo/dist", clean),
+    path.join(root, "demo/dist", clean, "index.html"),
+    path.join(root, "demo/public", clean),
+    path.join(root, "demo/public", clean, "index.html"),
+    /^\/dist\/[\w.-]+$/.test(clean) ? path.join(root, clean) : undefined, // the bundle, never dist/server
+  ];
+  return candidates.find((file): file is string => !!file && fs.existsSync(file) && fs.statSync(file).isFile());
+}
+
+function proxyTo(target: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const upstream = http.request(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      answer.pipe(res);
+    },
+  );
+  upstream.on("error", () => {
+    if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "upstream_unavailable", message: "The session server is unavailable." }));
+  });
+  req.pipe(upstream);
+}
+
+async function main(): Promise<void> {
+  const port = parsePort("PORT", process.env.PORT ?? "3000");
+  const host = process.env.HOST ?? "127.0.0.1";
+  const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, "data"));
+
+  const authService = process.env.AUTH_SERVICE
+    ? undefined
+    : await startAuthService({ dataDir: path.join(dataDir, "auth-service"), port: 0 });
+  const authServiceUrl = process.env.AUTH_SERVICE ?? authService!.url;
+  const notes = await startNotesService({ authServiceUrl });
+  const config = loadConfig({
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    AUTH_SERVICE: authServiceUrl,
+    UPSTREAMS: [process.env.UPSTREAMS, `notes=${notes.url}`].filter(Boolean).join(","),
+  });
+  const sessionServer = await startSessionServer(config);
+  const sessionServerUrl = new URL(sessionServer.url);
+
+  const front = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    if (url.startsWith("/auth/") || url === "/auth" || url.startsWith("/api/") || url === "/healthz" || url === "/readyz") {
+      return proxyTo(sessionServerUrl, req, res);
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    const file = staticFile(url);
+    if (!file) {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8", ...PAGE_HEADERS }).end("Not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream", ...PAGE_HEADERS });
+    if (req.method === "HEAD") return void res.end();
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(port, host, resolve);
+  });
+  const { port: actualPort } = front.address() as AddressInfo;
+  process.stdout.write(`auth-elements demo running at http://${host === "0.0.0.0" ? "localhost" : host}:${actualPort}/\n`);
+
+  const stop = async (): Promise<void> => {
+    front.close();
+    front.closeAllConnections();
+    await sessionServer.close();
+    await notes.close();
+    await authService?.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? "configuration error: " : "demo failed to start: "}${(error as Error).message}\n`);
+  process.exit(1);
+});
