@@ -8,7 +8,7 @@ import type { OriginPolicy } from "../csrf.js";
 import { ApiError } from "../errors.js";
 import { jsonBody } from "../json-body.js";
 import type { Logger } from "../logger.js";
-import type { SessionBackend } from "../session-backend.js";
+import type { SessionBackend, StoredSession } from "../session-backend.js";
 import { cookieSettings, sessionBody, type SessionLimits, type SessionReader } from "../session.js";
 
 export interface AuthRoutesDeps {
@@ -104,6 +104,24 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
     return createdAt + Math.min(limits.idleMs, limits.absoluteMs);
   }
 
+  /** Revokes a stored session's refresh token upstream (best effort) and ends the session everywhere. */
+  async function revokeAndEnd(sid: string, stored: StoredSession | undefined): Promise<void> {
+    if (stored?.refreshToken && stored.refreshTokenIri) {
+      try {
+        await authClient.revokeRefreshToken(stored.refreshTokenIri, stored.refreshToken);
+      } catch (error) {
+        // The session ends regardless; the token expires upstream on its own.
+        logger.warn({ event: "refresh_revoke_failed", code: (error as ApiError).code }, "could not revoke refresh token");
+      }
+    }
+    if (stored?.user) await deps.endSession(sid, stored.user.id);
+    else await backend.destroy(sid);
+  }
+
+  const clearSessionCookie = (res: Response): void => {
+    res.clearCookie(cookie.name, { path: cookie.path, httpOnly: cookie.httpOnly, sameSite: cookie.sameSite, secure: cookie.secure });
+  };
+
   router.use(noStore);
 
   router.get("/session", async (req, res) => {
@@ -140,27 +158,33 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
   router.post("/logout", csrf, ...body, async (req, res) => {
     const sid = reader.sessionId(req);
     if (sid !== null) {
-      const record = await backend.read(sid);
-      const stored = record?.session;
-      if (stored?.refreshToken && stored.refreshTokenIri) {
-        try {
-          await authClient.revokeRefreshToken(stored.refreshTokenIri, stored.refreshToken);
-        } catch (error) {
-          // The session ends regardless; the token expires upstream on its own.
-          logger.warn({ event: "refresh_revoke_failed", code: (error as ApiError).code }, "could not revoke refresh token");
-        }
-      }
-      if (stored?.user) {
-        await deps.endSession(sid, stored.user.id);
-        logger.info({ event: "logout", userId: stored.user.id }, "logout");
-      } else {
-        await backend.destroy(sid);
-      }
+      const stored = (await backend.read(sid))?.session;
+      await revokeAndEnd(sid, stored);
+      if (stored?.user) logger.info({ event: "logout", userId: stored.user.id }, "logout");
     }
-    res.clearCookie(cookie.name, { path: cookie.path, httpOnly: cookie.httpOnly, sameSite: cookie.sameSite, secure: cookie.secure });
+    clearSessionCookie(res);
     res.status(204).end();
   });
   router.all("/logout", methodNotAllowed("POST"));
+
+  /** Log out everywhere: every session of the current user, found through the per-user index. */
+  router.post("/sessions/revoke-all", csrf, ...body, async (req, res) => {
+    const current = await reader.load(req);
+    if (!current) throw new ApiError(401, "unauthenticated");
+    const sids = new Set([...(await backend.kv.members(`user-sessions:${current.user.id}`)), current.sid]);
+    let ended = 0;
+    for (const sid of sids) {
+      const stored = (await backend.read(sid))?.session;
+      if (stored?.user && stored.user.id !== current.user.id) continue; // never touch another user's session
+      await revokeAndEnd(sid, stored);
+      if (stored) ended++;
+    }
+    await backend.kv.delete(`user-sessions:${current.user.id}`);
+    logger.info({ event: "logout_everywhere", userId: current.user.id, sessions: ended }, "logged out everywhere");
+    clearSessionCookie(res);
+    res.status(200).json({ revoked: ended });
+  });
+  router.all("/sessions/revoke-all", methodNotAllowed("POST"));
 
   router.use((_req: Request, _res: Response, next) => next(new ApiError(404, "not_found")));
   return router;
