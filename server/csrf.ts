@@ -18,12 +18,23 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return first?.split(",")[0]?.trim() || undefined;
 }
 
+/** The scheme the client used: the socket's, or behind a trusted proxy its X-Forwarded-Proto. */
+export function requestProto(req: IncomingMessage, trustProxy: boolean): "http" | "https" {
+  const forwarded = trustProxy ? firstHeader(req.headers["x-forwarded-proto"])?.toLowerCase() : undefined;
+  if (forwarded === "https" || forwarded === "http") return forwarded;
+  return (req.socket as { encrypted?: boolean }).encrypted === true ? "https" : "http";
+}
+
 /** The origin this request was addressed to, as its Host (and, behind a trusted proxy, X-Forwarded-*) shows it. */
 export function requestOrigin(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const proto = (trustProxy && firstHeader(req.headers["x-forwarded-proto"])) || (encrypted ? "https" : "http");
+  const proto = requestProto(req, trustProxy);
   const host = (trustProxy && firstHeader(req.headers["x-forwarded-host"])) || req.headers.host;
   if (!host) return undefined;
+  // The common case needs no parsing: a lowercase host with an explicit or no port.
+  if (/^[a-z0-9.-]+(:\d{1,5})?$/.test(host)) {
+    const defaultPort = proto === "https" ? ":443" : ":80";
+    return `${proto}://${host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host}`;
+  }
   try {
     return new URL(`${proto}://${host}`).origin;
   } catch {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { RefreshTokenRejected } from "../auth-client.js";
 import type { Config } from "../config.js";
 import { applyCors } from "../cors.js";
-import { requestOrigin, type OriginPolicy } from "../csrf.js";
+import { requestProto, type OriginPolicy } from "../csrf.js";
 import { ApiError, toApiError, writeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { SessionBackend } from "../session-backend.js";
@@ -68,7 +68,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       path: target.path,
       jwt,
       forwardedFor: priorFor ? `${String(priorFor)}, ${remote}` : remote,
-      forwardedProto: (requestOrigin(req, trustProxy) ?? "http:").split(":")[0]!,
+      forwardedProto: requestProto(req, trustProxy),
       forwardedHost: req.headers.host,
       bodyLimitBytes: config.gatewayBodyLimitBytes,
     });

@@ -1,0 +1,201 @@
+// `npm run bench`: measures, side by side in one run, on one Redis:
+//   1. authenticated GET /auth/session: our session server vs the seed article's stack;
+//   2. a gateway call vs the same upstream called directly (throughput, added latency p50/p99);
+//   3. the bundle's gzip size against its budget;
+//   4. the session server's memory before and after a sustained load.
+// Each comparison alternates the two sides and reports the median of ROUNDS runs.
+// Environment: BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (default 3),
+// BENCH_SOAK_SECONDS (default 60), BENCH_CONNECTIONS (default 50).
+import { execSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const BUDGET = 18 * 1024;
+
+const children = [];
+process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a child process and resolves once it prints a line matching `ready`. */
+function startProcess(command, args, env, ready) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start:\n${output}`)), 20_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${command} exited (${code}):\n${output}`)));
+  });
+}
+
+function load(url, options = {}) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: options.seconds ?? SECONDS, headers: options.headers ?? {}, requests: options.requests }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const rssKiB = (pid) => Number(execSync(`ps -o rss= -p ${pid}`).toString().trim());
+
+function cookieFrom(response) {
+  const header = response.headers.getSetCookie?.() ?? [];
+  return header.map((line) => line.split(";")[0]).join("; ");
+}
+
+async function main() {
+  if (!fs.existsSync("dist/server/server/main.js") || !fs.existsSync("dist/auth-elements.js")) {
+    execSync("npm run --silent build", { stdio: "inherit" });
+  }
+  const redisPort = await freePort();
+  const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), "ae-bench-redis-"));
+  await startProcess("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir], {}, /Ready to accept connections/);
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+
+  const echo = await startProcess("node", ["bench/echo-upstream.mjs"], { PORT: "0" }, /listening on (http:\/\/\S+)/);
+  const upstreamUrl = echo.match[1];
+  const seed = await startProcess("node", ["bench/seed-stack.mjs"], { PORT: "0", REDIS_URL: redisUrl }, /listening on (http:\/\/\S+)/);
+  const seedUrl = seed.match[1];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ae-bench-data-"));
+  const ours = await startProcess(
+    "node",
+    ["dist/server/server/main.js"],
+    { PORT: "0", REDIS_URL: redisUrl, DATA_DIR: dataDir, LOG_LEVEL: "warn", UPSTREAMS: `echo=${upstreamUrl}`, SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop", AUTH_SERVICE: "" },
+    /listening on (http:\/\/\S+)/,
+  );
+  const oursUrl = ours.match[1];
+
+  const signup = await fetch(`${oursUrl}/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-csrf": "1" },
+    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: "bench password 123" }),
+  });
+  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+  const oursCookie = cookieFrom(signup);
+  const seedLogin = await fetch(`${seedUrl}/auth/login`, { method: "POST" });
+  const seedCookie = cookieFrom(seedLogin);
+
+  const check = async (url, cookie) => {
+    const body = await (await fetch(url, { headers: { cookie } })).json();
+    if (!body.authenticated) throw new Error(`${url} does not see the session`);
+  };
+  await check(`${oursUrl}/auth/session`, oursCookie);
+  await check(`${seedUrl}/auth/session`, seedCookie);
+  const gatewayHeaders = { cookie: oursCookie, "x-csrf": "1" };
+  const gatewayProbe = await fetch(`${oursUrl}/api/echo/items`, { headers: gatewayHeaders });
+  if (gatewayProbe.status !== 200) throw new Error(`gateway probe failed: ${gatewayProbe.status} ${await gatewayProbe.text()}`);
+
+  const errorsOf = (result) => result.errors + result.timeouts + result.non2xx;
+  let errors = 0;
+  const runs = { ours: [], seed: [], gateway: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] };
+
+  process.stdout.write(`warming up (${CONNECTIONS} connections)…\n`);
+  await load(`${oursUrl}/auth/session`, { seconds: 2, headers: { cookie: oursCookie } });
+  await load(`${seedUrl}/auth/session`, { seconds: 2, headers: { cookie: seedCookie } });
+  await load(`${oursUrl}/api/echo/items`, { seconds: 2, headers: gatewayHeaders });
+  await load(`${upstreamUrl}/items`, { seconds: 2 });
+
+  for (let round = 0; round < ROUNDS; round++) {
+    const sessionPair = [
+      ["ours", () => load(`${oursUrl}/auth/session`, { headers: { cookie: oursCookie } })],
+      ["seed", () => load(`${seedUrl}/auth/session`, { headers: { cookie: seedCookie } })],
+    ];
+    const gatewayPair = [
+      ["gateway", () => load(`${oursUrl}/api/echo/items`, { headers: gatewayHeaders })],
+      ["direct", () => load(`${upstreamUrl}/items`)],
+    ];
+    for (const pair of [sessionPair, gatewayPair]) {
+      if (round % 2 === 1) pair.reverse();
+      for (const [name, run] of pair) {
+        const result = await run();
+        errors += errorsOf(result);
+        runs[name].push(result.requests.average);
+        if (name === "gateway" || name === "direct") {
+          runs[`${name}P50`].push(result.latency.p50);
+          runs[`${name}P99`].push(result.latency.p99);
+        }
+        process.stdout.write(`  round ${round + 1} ${name.padEnd(8)} ${Math.round(result.requests.average)} req/s\n`);
+      }
+    }
+  }
+
+  // Memory: RSS before, a sustained mixed load, RSS after (after a pause for the GC to settle).
+  const pid = ours.child.pid;
+  const rssBefore = rssKiB(pid);
+  process.stdout.write(`soak: ${SOAK_SECONDS} s of mixed session checks and gateway calls…\n`);
+  const [soakA, soakB] = await Promise.all([
+    load(`${oursUrl}/auth/session`, { seconds: SOAK_SECONDS, headers: { cookie: oursCookie } }),
+    load(`${oursUrl}/api/echo/items`, { seconds: SOAK_SECONDS, headers: gatewayHeaders }),
+  ]);
+  errors += errorsOf(soakA) + errorsOf(soakB);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const rssAfter = rssKiB(pid);
+
+  const bundle = fs.readFileSync("dist/auth-elements.js");
+  const gz = gzipSync(bundle, { level: 9 }).length;
+
+  const oursRps = median(runs.ours);
+  const seedRps = median(runs.seed);
+  const gatewayRps = median(runs.gateway);
+  const directRps = median(runs.direct);
+  const rows = [
+    ["session check, ours (req/s)", Math.round(oursRps)],
+    ["session check, seed stack (req/s)", Math.round(seedRps)],
+    ["  ratio ours / seed (goal >= 1.5)", (oursRps / seedRps).toFixed(2)],
+    ["gateway call (req/s)", Math.round(gatewayRps)],
+    ["direct upstream call (req/s)", Math.round(directRps)],
+    ["  ratio gateway / direct (goal >= 0.35)", (gatewayRps / directRps).toFixed(2)],
+    ["  added latency p50 (ms)", (median(runs.gatewayP50) - median(runs.directP50)).toFixed(1)],
+    ["  added latency p99 (ms)", (median(runs.gatewayP99) - median(runs.directP99)).toFixed(1)],
+    ["bundle gzip -9 (bytes)", `${gz} of ${BUDGET} (${((gz / BUDGET) * 100).toFixed(0)}%)`],
+    [`server RSS before / after ${SOAK_SECONDS} s load (MiB)`, `${(rssBefore / 1024).toFixed(1)} / ${(rssAfter / 1024).toFixed(1)} (${(((rssAfter - rssBefore) / rssBefore) * 100).toFixed(1)}%)`],
+    ["soak requests served", soakA.requests.total + soakB.requests.total],
+    ["errors, timeouts and non-2xx (all runs)", errors],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  process.stdout.write(`\nauth-elements benchmark: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections, median shown, Node ${process.version}, ${os.cpus().length} cores\n`);
+  for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
+  const goals = oursRps / seedRps >= 1.5 && gatewayRps / directRps >= 0.35 && gz <= BUDGET && errors === 0;
+  process.stdout.write(`\ngoals ${goals ? "met" : "NOT met"}\n`);
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    children.forEach((child) => child.kill("SIGTERM"));
+    setTimeout(() => process.exit(), 500).unref();
+  });
