@@ -1,0 +1,174 @@
+import { expect, fixture, html } from "@open-wc/testing";
+import { refreshSession, session } from "../../dist/auth-elements.js";
+import {
+  delayAuth,
+  landingOf,
+  nextEvent,
+  openFrame,
+  rendered,
+  resetMock,
+  submitForm,
+  until,
+} from "../../test/browser/helpers.js";
+
+async function renderLogin(markup = html`<auth-login></auth-login>`) {
+  return rendered(await fixture<HTMLElementTagNameMap["auth-login"]>(markup));
+}
+
+const field = (element: HTMLElement, name: string) => element.querySelector<HTMLInputElement>(`input[name="${name}"]`)!;
+const alertText = (element: HTMLElement) => element.querySelector('[role="alert"]')!.textContent!.trim();
+const submit = (element: HTMLElement) => element.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+
+describe("<auth-login>", () => {
+  beforeEach(async () => {
+    await resetMock();
+    await refreshSession();
+  });
+
+  it("renders a real form in the light DOM with labelled, autocompletable inputs", async () => {
+    const element = await renderLogin();
+    expect(element.shadowRoot).to.equal(null);
+    const form = element.querySelector("form")!;
+    expect(form).to.exist;
+    const email = field(element, "email");
+    const password = field(element, "password");
+    expect(email.type).to.equal("email");
+    expect(email.autocomplete).to.equal("username");
+    expect(password.type).to.equal("password");
+    expect(password.autocomplete).to.equal("current-password");
+    expect(email.labels?.[0]?.textContent?.trim()).to.equal("E-mail");
+    expect(password.labels?.[0]?.textContent?.trim()).to.equal("Password");
+    expect(submit(element).textContent!.trim()).to.equal("Sign in");
+    expect(element.querySelector('[role="alert"]')).to.exist;
+  });
+
+  it("is accessible", async () => {
+    const element = await renderLogin();
+    await expect(element).to.be.accessible();
+  });
+
+  it("checks the fields before asking the server, marks them and focuses the first bad one", async () => {
+    const element = await renderLogin();
+    let requests = 0;
+    element.addEventListener("auth-error", () => requests++);
+    submitForm(element, "not-an-address", "");
+    const email = field(element, "email");
+    await until(() => email.getAttribute("aria-invalid") === "true", 1000, "aria-invalid");
+    const description = document.getElementById(email.getAttribute("aria-describedby")!)!;
+    expect(description.textContent).to.equal("Enter a valid e-mail address.");
+    const password = field(element, "password");
+    expect(password.getAttribute("aria-invalid")).to.equal("true");
+    expect(document.getElementById(password.getAttribute("aria-describedby")!)!.textContent).to.equal("Enter your password.");
+    await until(() => document.activeElement === email, 1000, "focus on the e-mail field");
+    expect(requests).to.equal(0);
+    await expect(element).to.be.accessible();
+
+    submitForm(element, "user@example.com", "x");
+    await until(() => !email.hasAttribute("aria-invalid"), 1000, "the e-mail field to be valid again");
+    expect(email.hasAttribute("aria-describedby")).to.equal(false);
+  });
+
+  it("signs in: fires auth-login with the user and updates the session store", async () => {
+    const element = await renderLogin();
+    const event = nextEvent<CustomEvent>(element, "auth-login");
+    submitForm(element, "user@example.com", "correct-horse");
+    const { detail, bubbles, composed } = await event;
+    expect(detail.user).to.deep.equal({ id: "u-1", email: "user@example.com" });
+    expect(bubbles && composed).to.equal(true);
+    expect(session.get().status).to.equal("authenticated");
+    expect(session.get().user?.email).to.equal("user@example.com");
+    expect(field(element, "password").value).to.equal("");
+  });
+
+  it("marks the submit button busy and disabled while the request runs", async () => {
+    const element = await renderLogin();
+    await delayAuth(300);
+    submitForm(element, "user@example.com", "correct-horse");
+    const button = submit(element);
+    await until(() => button.getAttribute("aria-busy") === "true", 1000, "aria-busy");
+    expect(button.disabled).to.equal(true);
+    await nextEvent(element, "auth-login");
+    await until(() => !button.hasAttribute("aria-busy"), 1000, "aria-busy to clear");
+    expect(button.disabled).to.equal(false);
+  });
+
+  it("shows one generic message for wrong credentials and fires auth-error", async () => {
+    const element = await renderLogin();
+    const event = nextEvent<CustomEvent>(element, "auth-error");
+    submitForm(element, "user@example.com", "wrong-password");
+    const { detail, bubbles, composed } = await event;
+    expect(detail).to.deep.equal({ code: "invalid_credentials", message: "Wrong e-mail address or password." });
+    expect(bubbles && composed).to.equal(true);
+    await until(() => alertText(element), 1000, "the alert");
+    expect(alertText(element)).to.equal("Wrong e-mail address or password.");
+    expect(session.get().status).to.equal("anonymous");
+
+    const unknown = nextEvent<CustomEvent>(element, "auth-error");
+    submitForm(element, "nobody@example.com", "whatever-password");
+    expect((await unknown).detail.code).to.equal("invalid_credentials");
+    expect(alertText(element)).to.equal("Wrong e-mail address or password.");
+  });
+
+  it("counts down from retryAfter when rate limited and blocks the button meanwhile", async () => {
+    const element = await renderLogin();
+    const event = nextEvent<CustomEvent>(element, "auth-error");
+    submitForm(element, "limited@example.com", "whatever-password");
+    expect((await event).detail.code).to.equal("rate_limited");
+    await until(() => alertText(element).includes("3 s"), 1000, "the countdown at 3");
+    expect(submit(element).disabled).to.equal(true);
+    await until(() => alertText(element).includes("2 s"), 2000, "the countdown at 2");
+  });
+
+  it("says the service is unavailable on 502 and 504", async () => {
+    const element = await renderLogin();
+    for (const [email, code] of [
+      ["down@example.com", "auth_unavailable"],
+      ["slow@example.com", "auth_timeout"],
+    ]) {
+      const event = nextEvent<CustomEvent>(element, "auth-error");
+      submitForm(element, email!, "whatever-password");
+      expect((await event).detail.code).to.equal(code);
+      expect(alertText(element)).to.match(/service is unavailable/);
+    }
+  });
+
+  it("follows lang: its own, the closest ancestor's, then the document's", async () => {
+    const wrapper = await fixture<HTMLDivElement>(html`<div lang="nl"><auth-login></auth-login></div>`);
+    const element = await rendered(wrapper.querySelector("auth-login")!);
+    expect(submit(element).textContent!.trim()).to.equal("Inloggen");
+    element.setAttribute("lang", "en");
+    await until(() => submit(element).textContent!.trim() === "Sign in", 1000, "English label");
+    element.removeAttribute("lang");
+    await until(() => submit(element).textContent!.trim() === "Inloggen", 1000, "Dutch label again");
+    submitForm(element, "user@example.com", "wrong-password");
+    await until(() => alertText(element) === "Onjuist e-mailadres of wachtwoord.", 2000, "Dutch alert");
+  });
+
+  it("opens a same-origin `redirect` after signing in, unless auth-login is cancelled", async () => {
+    const target = "/test/browser/landing.html?from=login";
+    const frame = await openFrame(`/test/browser/tab.html?element=auth-login&redirect=${encodeURIComponent(target)}`);
+    const element = await rendered(frame.contentDocument!.querySelector("auth-login")!);
+    const cancelled = nextEvent(element, "auth-login");
+    element.addEventListener("auth-login", (event) => event.preventDefault(), { once: true });
+    submitForm(element, "user@example.com", "correct-horse");
+    await cancelled;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(frame.contentWindow!.location.pathname).to.equal("/test/browser/tab.html");
+
+    const landed = landingOf(frame);
+    submitForm(element, "user@example.com", "correct-horse");
+    expect(await landed).to.equal(target);
+    frame.remove();
+  });
+
+  it("ignores a `redirect` to another origin", async () => {
+    const frame = await openFrame(`/test/browser/tab.html?element=auth-login&redirect=${encodeURIComponent("//example.org/")}`);
+    const element = await rendered(frame.contentDocument!.querySelector("auth-login")!);
+    const signedIn = nextEvent(element, "auth-login");
+    submitForm(element, "user@example.com", "correct-horse");
+    await signedIn;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(frame.contentWindow!.location.pathname).to.equal("/test/browser/tab.html");
+    frame.remove();
+  });
+});

@@ -1,0 +1,42 @@
+// The one state object of a page, kept on globalThis so that two copies of the bundle (two
+// builds, or the same file loaded from two URLs) share one session store, one config and one
+// set of listeners instead of each making its own GET /auth/session.
+import { atom, type WritableAtom } from "nanostores";
+import type { Messages, SessionState } from "./auth-elements.js";
+
+export interface PageState {
+  session: WritableAtom<SessionState>;
+  /** Set by configure(); wins over <meta name="auth-endpoint">. */
+  endpoint?: string;
+  /** Message overrides by language, from configure(). */
+  messages: Record<string, Partial<Messages>>;
+  /** The first session check has been started. */
+  started?: boolean;
+  /** The endpoint the first check used; later re-checks (tab shown, expiry) use it too. */
+  checkEndpoint?: string | undefined;
+  /** Running GET /session, shared by concurrent callers. */
+  check?: Promise<SessionState> | undefined;
+  /** Bumped by every change that is not a check result, so a stale check cannot undo a login. */
+  epoch: number;
+  /** Tells other tabs about logins and logouts. */
+  channel?: BroadcastChannel;
+  expiryTimer?: ReturnType<typeof setTimeout>;
+  /** Mounted elements to re-render when a `lang` attribute or the messages change. */
+  langListeners: Set<() => void>;
+  langObserver?: MutationObserver;
+  /** Counter for ids that must be unique on the page across bundle copies. */
+  uid: number;
+  /** Hooks the first copy installed (tabs, expiry, lang); later copies only reuse them. */
+  wired?: boolean;
+}
+
+const KEY = Symbol.for("auth-elements.store");
+const host = globalThis as typeof globalThis & { [KEY]?: PageState };
+
+export const page: PageState = (host[KEY] ??= {
+  session: atom<SessionState>({ status: "pending", user: null, expiresAt: null }),
+  messages: {},
+  uid: 0,
+  epoch: 0,
+  langListeners: new Set(),
+});

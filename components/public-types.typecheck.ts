@@ -1,0 +1,45 @@
+// Type tests of dist/auth-elements.d.ts as a consumer sees it: checked by `tsc -p components`
+// (after `npm run build:elements`), never run. A line that stops compiling is a broken promise.
+import {
+  apiFetch,
+  configure,
+  login,
+  session,
+  type AuthElementsEventMap,
+  type SessionState,
+  type SessionStatus,
+  type User,
+} from "../dist/auth-elements.js";
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+const gate = document.createElement("auth-gate");
+assertType<Equal<typeof gate.state, SessionStatus>>();
+const form = document.querySelector("auth-login")!;
+form.minPasswordLength = 10;
+form.addEventListener("auth-login", (event) => {
+  assertType<Equal<typeof event.detail.user, User>>();
+});
+form.addEventListener("auth-error", (event) => {
+  assertType<Equal<typeof event.detail.code, string>>();
+});
+document.addEventListener("auth-session-expired", (event) => {
+  assertType<Equal<typeof event.detail.reason, "expired" | "unauthenticated">>();
+});
+document.body.addEventListener("auth-signup", (event) => {
+  assertType<Equal<typeof event, AuthElementsEventMap["auth-signup"]>>();
+});
+
+session.subscribe((state) => {
+  assertType<Equal<typeof state.status, SessionStatus>>();
+});
+export async function usage(): Promise<void> {
+  const state: SessionState = await login({ email: "a@example.com", password: "secret-password" });
+  const response: Response = await apiFetch("/api/notes/list", { method: "POST" });
+  configure({ endpoint: "/auth", messages: { nl: { login_submit: "Inloggen" } } });
+  // @ts-expect-error unknown message keys are refused
+  configure({ messages: { en: { no_such_key: "x" } } });
+  void state;
+  void response;
+}

@@ -1,0 +1,149 @@
+// The page's session: one nanostores atom fed by the session server, shared by every element,
+// every bundle copy (see page-state.ts) and, through BroadcastChannel, every tab of the origin.
+// The first subscriber triggers the one GET <endpoint>/session of the page load.
+import type { ReadableAtom } from "nanostores";
+import type { Credentials, RequestOptions, SessionState, User } from "./auth-elements.js";
+import { emit } from "./emit.js";
+import { page } from "./page-state.js";
+import { request } from "./session-client.js";
+
+interface SessionBody {
+  authenticated: boolean;
+  user?: User;
+  expiresAt?: string;
+}
+
+const ANONYMOUS: SessionState = { status: "anonymous", user: null, expiresAt: null };
+const CHANNEL = "auth-elements";
+const hasDom = typeof document !== "undefined";
+
+export const session: ReadableAtom<SessionState> = page.session;
+
+/** An element's `endpoint`, else configure(), else <meta name="auth-endpoint">, else /auth. */
+export function endpointFor(explicit?: string | null): string {
+  const meta = hasDom ? document.querySelector<HTMLMetaElement>('meta[name="auth-endpoint"]')?.content : "";
+  return (explicit || page.endpoint || meta || "/auth").replace(/\/+$/, "");
+}
+
+function toState(body: SessionBody | undefined): SessionState {
+  if (!body?.authenticated || !body.user) return ANONYMOUS;
+  return {
+    status: "authenticated",
+    user: { id: body.user.id, email: body.user.email },
+    expiresAt: body.expiresAt ?? null,
+  };
+}
+
+function setState(next: SessionState, broadcast: boolean): void {
+  page.session.set(next);
+  if (broadcast) page.channel?.postMessage({ type: "session", state: next });
+  clearTimeout(page.expiryTimer);
+  if (hasDom && next.expiresAt) {
+    // A second after the server's expiry; never sooner than 2 s, so clocks that disagree cannot
+    // make a tight loop of checks.
+    const wait = Date.parse(next.expiresAt) - Date.now() + 1000;
+    page.expiryTimer = setTimeout(recheck, Math.min(Math.max(wait, 2000), 2 ** 31 - 1));
+  }
+}
+
+/** A change the user made (login, logout, a 401): wins over any check still on its way. */
+function commit(next: SessionState): void {
+  page.epoch++;
+  setState(next, true);
+}
+
+function expired(reason: "expired" | "unauthenticated"): void {
+  if (hasDom) emit(document, "auth-session-expired", { reason });
+}
+
+/** GET <endpoint>/session now; concurrent calls share one request. */
+export function refreshSession(options: RequestOptions = {}): Promise<SessionState> {
+  page.started = true;
+  const epoch = page.epoch;
+  return (page.check ??= request<SessionBody>(endpointFor(options.endpoint ?? page.checkEndpoint), "/session")
+    .then((body) => {
+      const before = page.session.get();
+      if (epoch !== page.epoch) return before;
+      const next = toState(body);
+      setState(next, false);
+      if (before.status === "authenticated" && next.status === "anonymous") expired("expired");
+      return next;
+    })
+    .finally(() => {
+      page.check = undefined;
+    }));
+}
+
+function recheck(): void {
+  refreshSession().catch(() => {});
+}
+
+/** Starts the page's first session check, once; a failed first check is retried with backoff. */
+export function startSession(endpoint?: string | null): void {
+  if (page.started || !hasDom) return;
+  page.checkEndpoint = endpoint || undefined;
+  let delay = 2000;
+  const attempt = (): void => {
+    refreshSession().catch(() => {
+      if (page.session.get().status === "pending") setTimeout(attempt, (delay = Math.min(delay * 2, 60_000)));
+    });
+  };
+  attempt();
+}
+
+async function authenticate(path: string, credentials: Credentials, options: RequestOptions): Promise<SessionState> {
+  const { email, password } = credentials;
+  const next = toState(await request<SessionBody>(endpointFor(options.endpoint), path, "POST", { email, password }));
+  commit(next);
+  return next;
+}
+
+export function login(credentials: Credentials, options: RequestOptions = {}): Promise<SessionState> {
+  return authenticate("/login", credentials, options);
+}
+
+export function signup(credentials: Credentials, options: RequestOptions = {}): Promise<SessionState> {
+  return authenticate("/signup", credentials, options);
+}
+
+export async function logout(options: RequestOptions = {}): Promise<void> {
+  await request<undefined>(endpointFor(options.endpoint), "/logout", "POST");
+  commit(ANONYMOUS);
+}
+
+/** fetch() for the gateway: cookies and `X-CSRF: 1`; a 401 means the session is gone. */
+export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+  headers.set("X-CSRF", "1");
+  const response = await fetch(input, { ...init, headers, credentials: "include" });
+  if (response.status === 401) {
+    commit(ANONYMOUS);
+    expired("unauthenticated");
+  }
+  return response;
+}
+
+// Listeners are installed by the first copy of the bundle only; later copies reuse its state.
+if (!page.wired) {
+  page.wired = true;
+  // The first subscriber (an element, or framework code through useStore) starts the check.
+  const listen = page.session.listen;
+  page.session.listen = (listener) => {
+    startSession();
+    return listen(listener);
+  };
+  if (hasDom) {
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && page.started) recheck();
+    });
+    if (typeof BroadcastChannel === "function") {
+      page.channel = new BroadcastChannel(CHANNEL);
+      page.channel.onmessage = (event: MessageEvent) => {
+        const state = event.data?.state as SessionState | undefined;
+        if (event.data?.type !== "session" || !state?.status) return;
+        page.epoch++;
+        setState(state, false);
+      };
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Script of the iframe pages the browser tests open (tab.html, gate.html, csp.html): loads the
+// built bundle like a host page would, reports to the test page through postMessage, and obeys
+// its {call} requests so a test can act "in another tab".
+const params = new URLSearchParams(location.search);
+const violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  violations.push({ directive: event.violatedDirective, blocked: event.blockedURI, sample: event.sample });
+});
+
+const bundle = await import("/dist/auth-elements.js");
+const report = (message) => parent.postMessage(message, location.origin);
+
+bundle.session.subscribe((state) => report({ session: state }));
+
+// ?element=auth-gate&redirect=/x renders that element with that redirect, for the redirect tests.
+if (params.has("element")) {
+  const element = document.createElement(params.get("element"));
+  if (params.get("redirect")) element.setAttribute("redirect", params.get("redirect"));
+  element.innerHTML = '<p>members</p><p slot="anonymous">guests</p>';
+  document.body.append(element);
+}
+
+window.addEventListener("message", async (event) => {
+  if (event.origin !== location.origin || !event.data?.call) return;
+  const { call, args = [] } = event.data;
+  try {
+    report({ result: call, value: call === "violations" ? violations : await bundle[call](...args) });
+  } catch (error) {
+    report({ result: call, error: String(error) });
+  }
+});
+
+report({ ready: true, violations });

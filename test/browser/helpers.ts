@@ -1,0 +1,107 @@
+// Shared helpers of the browser tests in components/: steer the mock session server
+// (mock-session-server.mjs) and wait for what a user would see.
+
+export async function resetMock(): Promise<void> {
+  await fetch("/__mock/reset", { method: "POST" });
+}
+
+/** How many GET /auth/session requests the mock has answered since the last reset. */
+export async function sessionGets(): Promise<number> {
+  const response = await fetch("/__mock/count");
+  return ((await response.json()) as { sessionGets: number }).sessionGets;
+}
+
+export async function delayAuth(ms: number): Promise<void> {
+  await fetch(`/__mock/delay?ms=${ms}`, { method: "POST" });
+}
+
+/** Ends every session on the server side, as a revoked refresh token would. */
+export async function revokeSessions(): Promise<void> {
+  await fetch("/__mock/revoke", { method: "POST" });
+}
+
+/** Resolves with `probe()`'s value once it is truthy; rejects after `timeout` ms. */
+export async function until<T>(probe: () => T, timeout = 3000, what = "condition"): Promise<NonNullable<T>> {
+  const start = performance.now();
+  for (;;) {
+    const value = probe();
+    if (value) return value as NonNullable<T>;
+    if (performance.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Resolves with the next `type` event on `target`. */
+export function nextEvent<E extends Event = CustomEvent>(target: EventTarget, type: string): Promise<E> {
+  return new Promise((resolve) => target.addEventListener(type, (event) => resolve(event as E), { once: true }));
+}
+
+/** Fills the light-DOM form of an <auth-login> or <auth-signup> and submits it like a user. */
+export function submitForm(element: HTMLElement, email: string, password: string): void {
+  const form = element.querySelector("form")!;
+  (form.elements.namedItem("email") as HTMLInputElement).value = email;
+  (form.elements.namedItem("password") as HTMLInputElement).value = password;
+  form.requestSubmit();
+}
+
+/** Waits until a custom element rendered by Svelte (one microtask after connection) has content. */
+export async function rendered<T extends HTMLElement>(element: T): Promise<T> {
+  await until(() => (element.shadowRoot ?? element).querySelector("form, button, slot"), 3000, `<${element.localName}> to render`);
+  return element;
+}
+
+/**
+ * Opens `src` (a page running frame-page.js) in a hidden same-origin iframe, a stand-in for another
+ * tab, and resolves once it posts `{ready: true}`; frameSession() then tracks its store.
+ */
+export async function openFrame(src: string): Promise<HTMLIFrameElement> {
+  const frame = document.createElement("iframe") as HTMLIFrameElement & { lastSession?: unknown };
+  frame.hidden = true;
+  const ready = new Promise<void>((resolve) => {
+    window.addEventListener("message", (event: MessageEvent) => {
+      if (event.source !== frame.contentWindow) return;
+      if (event.data?.session) frame.lastSession = event.data.session;
+      if (event.data?.ready) resolve();
+    });
+  });
+  frame.src = src;
+  document.body.append(frame);
+  await ready;
+  return frame;
+}
+
+/** Session bodies from the mock say the session ends in `seconds`. */
+export async function expireSessionsIn(seconds: number): Promise<void> {
+  await fetch(`/__mock/expires?in=${seconds}`, { method: "POST" });
+}
+
+/** Asks a frame opened with openFrame() to call one export of its bundle; resolves with the result. */
+export function callInFrame(frame: HTMLIFrameElement, call: string, ...args: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    window.addEventListener("message", function onMessage(event) {
+      if (event.source !== frame.contentWindow || event.data?.result !== call) return;
+      window.removeEventListener("message", onMessage);
+      if (event.data.error) reject(new Error(event.data.error));
+      else resolve(event.data.value);
+    });
+    frame.contentWindow!.postMessage({ call, args }, location.origin);
+  });
+}
+
+/** The latest session state a frame opened with openFrame() reported. */
+export function frameSession(frame: HTMLIFrameElement): { status: string } | undefined {
+  return (frame as HTMLIFrameElement & { lastSession?: { status: string } }).lastSession;
+}
+
+/** Resolves with the path a frame was redirected to (landing.html reports it), or rejects. */
+export function landingOf(frame: HTMLIFrameElement, timeout = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the frame was not redirected")), timeout);
+    window.addEventListener("message", function onMessage(event) {
+      if (event.source !== frame.contentWindow || !event.data?.landed) return;
+      clearTimeout(timer);
+      window.removeEventListener("message", onMessage);
+      resolve(event.data.landed);
+    });
+  });
+}

@@ -1,0 +1,75 @@
+// Builds dist/auth-elements.js: one minified ES module with the four custom elements, the store
+// and the Svelte runtime, plus dist/auth-elements.d.ts (copied from components/auth-elements.d.ts).
+// dist/ is shared with the server build (dist/server/), so it is never emptied here.
+import { readFileSync } from "node:fs";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { defineConfig, type Plugin } from "vite";
+
+/** components/<tag>/<tag>.svelte: the four elements. Other .svelte files are plain components. */
+const isElementSource = (file: string): boolean =>
+  /\/components\/(auth-login|auth-signup|auth-logout|auth-gate)\/\1\.svelte$/.test(file.split("?")[0]!);
+
+/**
+ * Svelte's compiled custom elements subclass HTMLElement when the module loads, which throws in
+ * Node. Guard that one call so `import("auth-elements")` during server-side rendering is harmless;
+ * fail the build if Svelte's output changes shape and the guard no longer applies.
+ */
+function ssrSafeCustomElements(): Plugin {
+  const call = "$.create_custom_element(";
+  return {
+    name: "auth-elements:ssr-safe-custom-elements",
+    enforce: "post",
+    transform(code, id) {
+      if (!isElementSource(id)) return;
+      if (!code.includes(call)) this.error(`expected ${call} in the compiled ${id}`);
+      return { code: code.replace(call, `typeof HTMLElement == "function" && ${call}`), map: null };
+    },
+  };
+}
+
+function publicTypes(): Plugin {
+  return {
+    name: "auth-elements:types",
+    generateBundle() {
+      this.emitFile({
+        type: "asset",
+        fileName: "auth-elements.d.ts",
+        source: readFileSync(new URL("./components/auth-elements.d.ts", import.meta.url), "utf8"),
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [
+    svelte({
+      // No component has a <style> block: styles are one constructable stylesheet (styles.ts),
+      // so nothing is injected that a CSP without 'unsafe-inline' would block.
+      compilerOptions: { customElement: true, discloseVersion: false, css: "external" },
+      dynamicCompileOptions: ({ filename }) => (isElementSource(filename) ? undefined : { customElement: false }),
+      emitCss: false,
+    }),
+    ssrSafeCustomElements(),
+    publicTypes(),
+  ],
+  // nanostores reads process.env.NODE_ENV; a library build must not leave `process` in the browser.
+  define: { "process.env.NODE_ENV": JSON.stringify("production") },
+  build: {
+    target: "es2022",
+    outDir: "dist",
+    emptyOutDir: false,
+    copyPublicDir: false,
+    sourcemap: false,
+    minify: "oxc",
+    rolldownOptions: {
+      // Vite keeps whitespace and /*@__PURE__*/ comments in ES library builds for downstream
+      // bundlers; this file is also loaded as is by <script type="module">, so it ships minified.
+      output: { minify: { codegen: true }, comments: false },
+    },
+    lib: {
+      entry: "components/index.ts",
+      formats: ["es"],
+      fileName: () => "auth-elements.js",
+    },
+  },
+});
