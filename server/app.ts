@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
     windowMs: config.rateLimitWindowMs,
     failuresPerAccount: config.loginFailuresPerAccount,
     failuresPerAddress: config.loginFailuresPerAddress,
-  });
+  }, logger);
 
   const jwtProvider = new JwtProvider({
     kv: backend.kv,
@@ -104,7 +104,9 @@ export function createApp(deps: AppDeps): SessionServerApp {
   };
   app.use(onError);
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.url !== undefined && req.url.startsWith("/api/")) gateway.handle(req, res);
+    // The gateway also takes every target that is not a plain path (absolute-form `http://…`, `*`):
+    // its path check refuses those with 400 before anything else happens.
+    if (req.url === undefined || req.url.startsWith("/api/") || !req.url.startsWith("/")) gateway.handle(req, res);
     else app(req, res);
   };
   return { handler, app, gateway, jwtProvider, reader, originPolicy };

@@ -81,6 +81,10 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
 
   // The client's command methods are typed per variant; the handful used here behave the same.
   const redis = client as unknown as ReturnType<typeof createClient>;
+  // The client's own command timeout only covers the wait to be written; a command already sent to a
+  // Redis that stopped answering (frozen, overloaded, network loss without a reset) would wait for
+  // ever. So every operation also has a deadline, and a late reply is simply ignored.
+  const guard = <T>(operation: () => Promise<T>): Promise<T> => guardStore(() => withDeadline(operation(), commandTimeoutMs));
 
   const store = new GuardedRedisStore({
     client: redis,
@@ -90,41 +94,41 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   });
 
   const kv: KeyValueStore = {
-    get: (key) => guardStore(() => redis.get(KV_PREFIX + key)),
+    get: (key) => guard(() => redis.get(KV_PREFIX + key)),
     set: (key, value, ttlMs) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.set(KV_PREFIX + key, value, { expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } });
       }),
     setIfAbsent: (key, value, ttlMs) =>
-      guardStore(async () =>
+      guard(async () =>
         (await redis.set(KV_PREFIX + key, value, { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } })) === "OK",
       ),
     deleteIfEquals: (key, value) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.eval(DELETE_IF_EQUALS_SCRIPT, { keys: [KV_PREFIX + key], arguments: [value] });
       }),
     delete: (key) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.del(KV_PREFIX + key);
       }),
     increment: (key, windowMs) =>
-      guardStore(async () => {
+      guard(async () => {
         const [count, ttlMs] = (await redis.eval(INCREMENT_SCRIPT, { keys: [KV_PREFIX + key], arguments: [String(windowMs)] })) as [number, number];
         return { count, ttlMs: ttlMs > 0 ? ttlMs : windowMs } satisfies Counter;
       }),
     decrement: (key) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.eval(DECREMENT_SCRIPT, { keys: [KV_PREFIX + key], arguments: [] });
       }),
     addToSet: (key, member, ttlMs) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.eval(ADD_TO_SET_SCRIPT, { keys: [KV_PREFIX + key], arguments: [member, String(Math.ceil(ttlMs))] });
       }),
     removeFromSet: (key, member) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.sRem(KV_PREFIX + key, member);
       }),
-    members: (key) => guardStore(() => redis.sMembers(KV_PREFIX + key)),
+    members: (key) => guard(() => redis.sMembers(KV_PREFIX + key)),
   };
 
   return {
@@ -134,20 +138,20 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     async read(sid): Promise<SessionRecord | null> {
       const key = SESSION_KEY_PREFIX + sid;
       // Issued in the same tick, the two commands travel in one pipeline: one round trip.
-      const [raw, ttlMs] = await guardStore(() => Promise.all([redis.get(key), redis.pTTL(key)]));
+      const [raw, ttlMs] = await guard(() => Promise.all([redis.get(key), redis.pTTL(key)]));
       if (raw === null || ttlMs === -2) return null;
       return { session: JSON.parse(raw) as StoredSession, ttlMs: ttlMs < 0 ? 0 : ttlMs };
     },
     extend: (sid, ttlMs) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.pExpire(SESSION_KEY_PREFIX + sid, Math.max(1, Math.ceil(ttlMs)));
       }),
     destroy: (sid) =>
-      guardStore(async () => {
+      guard(async () => {
         await redis.del(SESSION_KEY_PREFIX + sid);
       }),
     ping: () =>
-      guardStore(async () => {
+      guard(async () => {
         if (cluster) {
           const clusterClient = client as ReturnType<typeof createCluster>;
           await Promise.all(clusterClient.masters.map(async (master) => (await clusterClient.nodeClient(master)).ping()));
@@ -163,6 +167,14 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
       }
     },
   };
+}
+
+function withDeadline<T>(operation: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
 }
 
 type Callback<T = unknown> = (error: unknown, value?: T) => void;

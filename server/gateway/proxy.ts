@@ -79,6 +79,22 @@ export class UpstreamProxy {
 
     let tooLarge = false;
     const body = withBody ? req.pipe(limitBytes(options.bodyLimitBytes, () => (tooLarge = true))) : null;
+    // undici's headersTimeout runs on a coarse timer (about 0.5 s ticks: a 300 ms timeout fired after
+    // up to 1 s), so the wait for the upstream's answer gets its own exact deadline, counted like
+    // undici's from the end of the request body and cleared once the response headers are in.
+    const abort = new AbortController();
+    let timedOut = false;
+    let answered = false;
+    let deadline: NodeJS.Timeout | undefined;
+    const startDeadline = (): void => {
+      if (answered || deadline) return;
+      deadline = setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+      }, this.timeoutMs);
+    };
+    if (body) body.once("end", startDeadline);
+    else startDeadline();
     try {
       await this.pool.stream(
         {
@@ -86,8 +102,11 @@ export class UpstreamProxy {
           path: options.path,
           headers,
           body,
+          signal: abort.signal,
         },
         ({ statusCode, headers: upstreamHeaders }) => {
+          answered = true;
+          clearTimeout(deadline);
           res.statusCode = statusCode;
           for (const [name, value] of Object.entries(upstreamHeaders)) {
             if (value !== undefined && !RESPONSE_HEADERS_DROPPED.has(name)) res.setHeader(name, value);
@@ -101,10 +120,12 @@ export class UpstreamProxy {
         res.destroy();
         return;
       }
-      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+      if (timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
         throw new ApiError(504, "upstream_timeout", { cause: error });
       }
       throw new ApiError(502, "upstream_unavailable", { cause: error });
+    } finally {
+      clearTimeout(deadline);
     }
   }
 

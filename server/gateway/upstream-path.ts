@@ -13,8 +13,9 @@ export interface UpstreamTarget {
 }
 
 const GATEWAY_PREFIX = "/api/";
-// Encoded dot, slash or backslash; a double-encoded percent; a raw backslash; any control byte.
-const FORBIDDEN = /%2e|%2f|%5c|%25|\\|[\u0000-\u001f\u007f]/i;
+// Encoded dot, slash or backslash; a double-encoded percent; a raw backslash; any control byte,
+// raw or encoded (an encoded CR/LF or NUL has no business in a path and confuses some upstreams).
+const FORBIDDEN = /%2e|%2f|%5c|%25|%[01][0-9a-f]|%7f|\\|[\u0000-\u001f\u007f]/i;
 
 function reject(message: string): never {
   throw new ApiError(400, "bad_request", { message });
