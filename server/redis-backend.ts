@@ -91,7 +91,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     prefix: SESSION_KEY_PREFIX,
     ttl: (session: SessionData) => Math.ceil(options.ttlMsOf(session as StoredSession) / 1000),
     disableTouch: true, // the idle window slides in the session reader, at most once per interval
-  });
+  }, commandTimeoutMs);
 
   const kv: KeyValueStore = {
     get: (key) => guard(() => redis.get(KV_PREFIX + key)),
@@ -179,17 +179,29 @@ function withDeadline<T>(operation: Promise<T>, ms: number): Promise<T> {
 
 type Callback<T = unknown> = (error: unknown, value?: T) => void;
 
-/** connect-redis, with every failure reported as 503 session_store_unavailable. */
+/** connect-redis, with every failure, and a Redis that does not answer in time, reported as 503. */
 class GuardedRedisStore extends RedisStore {
-  override get(sid: string, callback: Callback<SessionData | null>) {
-    return super.get(sid, (error: unknown, value: unknown) =>
-      callback(error ? storeUnavailable(error) : null, value as SessionData | null),
+  constructor(
+    options: ConstructorParameters<typeof RedisStore>[0],
+    private readonly timeoutMs: number,
+  ) {
+    super(options);
+  }
+
+  private settle<T>(operation: Promise<T>, callback: Callback<T> | undefined): Promise<void> {
+    return withDeadline(operation, this.timeoutMs).then(
+      (value) => callback?.(null, value),
+      (error: unknown) => callback?.(storeUnavailable(error)),
     );
   }
+
+  override get(sid: string, callback: Callback<SessionData | null>) {
+    return this.settle(super.get(sid) as Promise<SessionData | null>, callback);
+  }
   override set(sid: string, session: SessionData, callback?: Callback) {
-    return super.set(sid, session, (error: unknown) => callback?.(error ? storeUnavailable(error) : null));
+    return this.settle(super.set(sid, session), callback);
   }
   override destroy(sid: string, callback?: Callback) {
-    return super.destroy(sid, (error: unknown) => callback?.(error ? storeUnavailable(error) : null));
+    return this.settle(super.destroy(sid), callback);
   }
 }
