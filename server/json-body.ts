@@ -19,9 +19,16 @@ export function isJsonType(contentType: string | undefined): boolean {
 }
 
 export function jsonBody(limitBytes: number): RequestHandler[] {
-  const requireJson: RequestHandler = (req, _res, next) => {
+  const requireJson: RequestHandler = (req, res, next) => {
     if (hasBody(req.headers) && !isJsonType(req.headers["content-type"])) {
       return next(new ApiError(415, "unsupported_media_type"));
+    }
+    // A declared length over the limit is refused before reading: body-parser would first read off
+    // (and discard) the whole announced body, so a client announcing gigabytes and sending nothing
+    // held the request open until the server's request timeout. Closing the connection drops the rest.
+    if (Number(req.headers["content-length"]) > limitBytes) {
+      res.setHeader("Connection", "close");
+      return next(new ApiError(413, "payload_too_large"));
     }
     next();
   };

@@ -9,6 +9,7 @@ import { rateLimit, ipKeyGenerator, type Store, type Options, type IncrementResp
 import type { Request, RequestHandler } from "express";
 import { rateLimited } from "./errors.js";
 import type { KeyValueStore } from "./key-value.js";
+import type { Logger } from "./logger.js";
 
 export interface RateLimitSettings {
   windowMs: number;
@@ -46,7 +47,7 @@ class KeyValueRateLimitStore implements Store {
 
 const countsAsFailure = (status: number): boolean => status === 401 || status === 422;
 
-function limiter(kv: KeyValueStore, prefix: string, limit: number, windowMs: number, key: (req: Request) => string): RequestHandler {
+function limiter(kv: KeyValueStore, logger: Logger, prefix: string, limit: number, windowMs: number, key: (req: Request) => string): RequestHandler {
   const property = `rateLimit_${prefix.replace(/\W/g, "_")}`;
   return rateLimit({
     windowMs,
@@ -59,6 +60,8 @@ function limiter(kv: KeyValueStore, prefix: string, limit: number, windowMs: num
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => !countsAsFailure(res.statusCode),
     passOnStoreError: false,
+    // Its own complaints (a decrement failing while the store is down) go to our JSON log, not to the console.
+    logger,
     validate: { trustProxy: false, xForwardedForHeader: false },
     handler: (req, _res, next) => {
       const info = (req as unknown as Record<string, { resetTime?: Date } | undefined>)[property];
@@ -83,8 +86,12 @@ function addressKey(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? "unknown");
 }
 
-export function createRateLimits(kv: KeyValueStore, settings: RateLimitSettings): { login: RequestHandler[]; signup: RequestHandler[] } {
-  const perAddress = limiter(kv, "rl:addr:", settings.failuresPerAddress, settings.windowMs, addressKey);
-  const perAccount = limiter(kv, "rl:acct:", settings.failuresPerAccount, settings.windowMs, accountKey);
+export function createRateLimits(
+  kv: KeyValueStore,
+  settings: RateLimitSettings,
+  logger: Logger,
+): { login: RequestHandler[]; signup: RequestHandler[] } {
+  const perAddress = limiter(kv, logger, "rl:addr:", settings.failuresPerAddress, settings.windowMs, addressKey);
+  const perAccount = limiter(kv, logger, "rl:acct:", settings.failuresPerAccount, settings.windowMs, accountKey);
   return { login: [perAddress, perAccount], signup: [perAddress] };
 }

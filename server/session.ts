@@ -58,7 +58,8 @@ export function createSessionMiddleware(config: Config, backend: SessionBackend)
     saveUninitialized: false, // an anonymous visitor gets no cookie and no store entry
     rolling: false,
     unset: "destroy",
-    proxy: config.trustProxy !== undefined ? true : undefined,
+    // No `proxy` option: express-session then asks `req.secure`, which follows the app's `trust proxy`
+    // (TRUST_PROXY) exactly, so TRUST_PROXY=false (or unset) never believes a spoofed X-Forwarded-Proto.
     cookie: {
       httpOnly: cookie.httpOnly,
       sameSite: cookie.sameSite,

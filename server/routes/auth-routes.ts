@@ -87,6 +87,9 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
   /** Regenerates the session (no fixation) and stores the grant; revokes the grant if that fails. */
   async function establishSession(req: Request, grant: RefreshTokenGrant, email: string): Promise<number> {
     const createdAt = Date.now();
+    // A session this login replaces (the same browser was signed in): its token must not outlive it.
+    const { user, refreshToken, refreshTokenIri } = req.session;
+    const replaced = refreshToken && refreshTokenIri ? { sid: req.sessionID, stored: { user, refreshToken, refreshTokenIri } } : undefined;
     try {
       await promisify(req.session.regenerate.bind(req.session))();
       req.session.user = { id: grant.user.id, email };
@@ -97,9 +100,18 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
       await promisify(req.session.save.bind(req.session))();
       await backend.kv.addToSet(`user-sessions:${grant.user.id}`, req.sessionID, limits.absoluteMs);
     } catch (error) {
-      // Nothing may be left behind: a refresh token that no session holds is revoked at once.
+      // Nothing may be left behind: a refresh token that no session holds is revoked at once, and the
+      // half-made session is dropped, or express-session would still send its cookie with the error and
+      // retry the save when the response ends (storing a session whose token was just revoked).
+      delete (req as { session?: unknown }).session;
       await authClient.revokeRefreshToken(grant.iri, grant.token).catch(() => undefined);
       throw error instanceof ApiError ? error : new ApiError(503, "session_store_unavailable", { cause: error });
+    }
+    if (replaced) {
+      // regenerate() deleted its store key; revoke its refresh token and drop what was kept beside it.
+      await revokeAndEnd(replaced.sid, replaced.stored).catch((error: unknown) => {
+        logger.warn({ event: "replaced_session_cleanup_failed", code: (error as ApiError).code }, "could not end the replaced session");
+      });
     }
     return createdAt + Math.min(limits.idleMs, limits.absoluteMs);
   }
