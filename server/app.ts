@@ -13,7 +13,8 @@ import type { Logger } from "./logger.js";
 import { createRateLimits } from "./rate-limit.js";
 import { authRoutes } from "./routes/auth-routes.js";
 import { healthRoutes } from "./routes/health.js";
-import { securityHeaders } from "./security-headers.js";
+import { securityHeaderList, securityHeaders } from "./security-headers.js";
+import { createSessionCheck } from "./routes/session-check.js";
 import type { SessionBackend } from "./session-backend.js";
 import { createSessionMiddleware, SessionReader, sessionLimits } from "./session.js";
 
@@ -50,6 +51,10 @@ export function createApp(deps: AppDeps): SessionServerApp {
     failuresPerAddress: config.loginFailuresPerAddress,
   }, logger);
 
+  const headers = securityHeaderList({ https: config.cookieSecure });
+  const sessionCheck = createSessionCheck({ reader, originPolicy, headers, logger });
+  const sessionCheckPath = `${config.authPrefix}/session`;
+
   const jwtProvider = new JwtProvider({
     kv: backend.kv,
     authClient,
@@ -69,9 +74,10 @@ export function createApp(deps: AppDeps): SessionServerApp {
     originPolicy,
     jwtProvider,
     endSession: (session) => endSession(session.sid, session.user.id),
+    headers,
   });
 
-  app.use(securityHeaders({ https: config.cookieSecure }));
+  app.use(securityHeaders(headers));
   app.use(healthRoutes(backend, authClient));
   app.use(
     config.authPrefix,
@@ -87,6 +93,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
       rateLimits,
       limits,
       endSession,
+      sessionCheck,
     }),
   );
 
@@ -107,6 +114,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
     // The gateway also takes every target that is not a plain path (absolute-form `http://…`, `*`):
     // its path check refuses those with 400 before anything else happens.
     if (req.url === undefined || req.url.startsWith("/api/") || !req.url.startsWith("/")) gateway.handle(req, res);
+    else if (req.method === "GET" && req.url === sessionCheckPath) void sessionCheck(req, res);
     else app(req, res);
   };
   return { handler, app, gateway, jwtProvider, reader, originPolicy };

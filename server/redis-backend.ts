@@ -1,6 +1,6 @@
 // The Redis backend: sessions through connect-redis, JWT cache, locks and counters as plain keys,
 // on a single Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES).
-// Reliability: the client fails fast while Redis is down (no offline queue, a per-command timeout,
+// Reliability: the client fails fast while Redis is down (no offline queue, a deadline on every operation,
 // bounded reconnect backoff), so requests get 503 in well under a second instead of hanging, and it
 // reconnects by itself when Redis is back. Every key has the `ae:` prefix and a TTL.
 import { RedisStore } from "connect-redis";
@@ -53,13 +53,11 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     ? createCluster({
         rootNodes: options.clusterNodes!.map((url) => ({ url })),
         defaults: { socket, disableOfflineQueue: true },
-        commandOptions: { timeout: commandTimeoutMs },
       })
     : createClient({
         url: options.url,
         socket,
         disableOfflineQueue: true,
-        commandOptions: { timeout: commandTimeoutMs },
       });
 
   let lastError = "";
@@ -81,9 +79,10 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
 
   // The client's command methods are typed per variant; the handful used here behave the same.
   const redis = client as unknown as ReturnType<typeof createClient>;
-  // The client's own command timeout only covers the wait to be written; a command already sent to a
-  // Redis that stopped answering (frozen, overloaded, network loss without a reset) would wait for
-  // ever. So every operation also has a deadline, and a late reply is simply ignored.
+  // The client's own command timeout only covers the wait to be written (and costs an AbortSignal per
+  // command); a command already sent to a Redis that stopped answering (frozen, overloaded, network
+  // loss without a reset) would wait for ever. So every operation has one deadline of our own, and a
+  // late reply is simply ignored.
   const guard = <T>(operation: () => Promise<T>): Promise<T> => guardStore(() => withDeadline(operation(), commandTimeoutMs));
 
   const store = new GuardedRedisStore({

@@ -1,10 +1,15 @@
 // Security headers for the session server's own responses (helmet): nosniff, no referrer,
 // `frame-ancestors 'none'` and a CSP that lets a JSON answer do nothing; HSTS only over HTTPS.
+// Helmet is asked once, at start-up, which headers it sets; every response then gets that list,
+// so the hot paths (session check, gateway errors) pay a few setHeader calls and nothing more.
+import type { ServerResponse } from "node:http";
 import helmet from "helmet";
 import type { RequestHandler } from "express";
 
-export function securityHeaders(options: { https: boolean }): RequestHandler {
-  return helmet({
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+export function securityHeaderList(options: { https: boolean }): HeaderList {
+  const middleware = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
@@ -15,4 +20,27 @@ export function securityHeaders(options: { https: boolean }): RequestHandler {
     crossOriginOpenerPolicy: { policy: "same-origin" },
     xFrameOptions: { action: "deny" },
   });
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: unknown) => headers.set(name, String(value)),
+    removeHeader: (name: string) => headers.delete(name),
+    getHeader: (name: string) => headers.get(name),
+  };
+  let called = false;
+  middleware({ headers: {}, method: "GET", url: "/" } as never, recorder as never, () => {
+    called = true;
+  });
+  if (!called) throw new Error("helmet did not finish synchronously: security headers cannot be precomputed");
+  return [...headers];
+}
+
+export function setHeaders(res: ServerResponse, headers: HeaderList): void {
+  for (const [name, value] of headers) res.setHeader(name, value);
+}
+
+export function securityHeaders(headers: HeaderList): RequestHandler {
+  return (_req, res, next) => {
+    setHeaders(res, headers);
+    next();
+  };
 }

@@ -81,17 +81,20 @@ export interface LoadedSession {
   expiresAt: number;
 }
 
-/** Reads the signed session id from the Cookie header; null when absent or badly signed. */
-export function readSessionId(req: IncomingMessage, cookieName: string, secrets: readonly string[]): string | null {
+/** The raw (signed) session cookie value from the Cookie header, or null. */
+function rawSessionCookie(req: IncomingMessage, cookieName: string): string | null {
   const header = req.headers.cookie;
   if (!header || !header.includes(cookieName)) return null;
-  let raw: string | undefined;
   try {
-    raw = parseCookies(header)[cookieName];
+    return parseCookies(header)[cookieName] ?? null;
   } catch {
     return null;
   }
-  if (!raw || !raw.startsWith("s:")) return null;
+}
+
+/** Verifies an express-session cookie value (`s:<sid>.<hmac>`) against each secret, newest first. */
+function unsignSessionCookie(raw: string, secrets: readonly string[]): string | null {
+  if (!raw.startsWith("s:")) return null;
   const signed = raw.slice(2);
   for (const secret of secrets) {
     const sid = unsign(signed, secret);
@@ -99,6 +102,9 @@ export function readSessionId(req: IncomingMessage, cookieName: string, secrets:
   }
   return null;
 }
+
+/** Verified cookie values are remembered (same bytes, same answer), so a hot session skips the HMAC. */
+const VERIFIED_CACHE_LIMIT = 10_000;
 
 /**
  * The hot-path session reader: one store round trip, no write unless the idle window is due for
@@ -112,8 +118,20 @@ export class SessionReader {
     private readonly limits: SessionLimits,
   ) {}
 
+  private readonly verified = new Map<string, string>();
+
+  /** The session id from the signed cookie; null when absent or badly signed. Never from elsewhere. */
   sessionId(req: IncomingMessage): string | null {
-    return readSessionId(req, this.cookieName, this.secrets);
+    const raw = rawSessionCookie(req, this.cookieName);
+    if (raw === null) return null;
+    const known = this.verified.get(raw);
+    if (known !== undefined) return known;
+    const sid = unsignSessionCookie(raw, this.secrets);
+    if (sid !== null) {
+      if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
+      this.verified.set(raw, sid);
+    }
+    return sid;
   }
 
   /** The signed-in session of this request, or null. Throws 503 when the store is down. */

@@ -10,6 +10,7 @@ import { applyCors } from "../cors.js";
 import { requestProto, type OriginPolicy } from "../csrf.js";
 import { ApiError, toApiError, writeError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { setHeaders, type HeaderList } from "../security-headers.js";
 import type { SessionBackend } from "../session-backend.js";
 import type { LoadedSession, SessionReader } from "../session.js";
 import type { JwtProvider } from "./jwt-provider.js";
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   jwtProvider: JwtProvider;
   /** Ends a session everywhere: store key, JWT cache, per-user index. */
   endSession: (session: LoadedSession) => Promise<void>;
+  /** Security headers for the gateway's own (error) answers; upstream answers keep their own. */
+  headers: HeaderList;
 }
 
 export interface Gateway {
@@ -81,7 +84,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (apiError.status >= 500) {
           logger.warn({ event: "gateway_failed", code: apiError.code, cause: (apiError.cause as Error | undefined)?.message }, "gateway call failed");
         }
-        if (!res.headersSent) res.setHeader("Cache-Control", "no-store");
+        if (!res.headersSent) {
+          setHeaders(res, deps.headers);
+          res.setHeader("Cache-Control", "no-store");
+        }
         writeError(res, apiError);
         // An unread request body would otherwise keep the connection busy.
         if (!req.complete) req.resume();

@@ -9,6 +9,7 @@ import { ApiError } from "../errors.js";
 import { jsonBody } from "../json-body.js";
 import type { Logger } from "../logger.js";
 import type { SessionBackend, StoredSession } from "../session-backend.js";
+import type { SessionCheck } from "./session-check.js";
 import { cookieSettings, sessionBody, type SessionLimits, type SessionReader } from "../session.js";
 
 export interface AuthRoutesDeps {
@@ -19,6 +20,8 @@ export interface AuthRoutesDeps {
   authClient: AuthServiceClient;
   originPolicy: OriginPolicy;
   sessionMiddleware: RequestHandler;
+  /** GET /session, shared with the fast path in app.ts. */
+  sessionCheck: SessionCheck;
   rateLimits: { login: RequestHandler[]; signup: RequestHandler[] };
   limits: SessionLimits;
   /** Ends a session everywhere: store key, JWT cache, per-user index. */
@@ -136,10 +139,7 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
 
   router.use(noStore);
 
-  router.get("/session", async (req, res) => {
-    const session = await reader.load(req);
-    res.json(session ? sessionBody(session.user, session.expiresAt) : { authenticated: false });
-  });
+  router.get("/session", (req, res) => deps.sessionCheck(req, res));
   router.all("/session", methodNotAllowed("GET, HEAD"));
 
   router.post("/signup", csrf, ...body, ...deps.rateLimits.signup, deps.sessionMiddleware, async (req, res) => {
