@@ -11,6 +11,7 @@ function newestMtime(dirs, extensions) {
   let newest = 0;
   const walk = (dir) => {
     if (!fs.existsSync(dir)) return;
+    if (fs.statSync(dir).isFile()) return void (newest = Math.max(newest, fs.statSync(dir).mtimeMs));
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       if (entry.name === "node_modules" || entry.name === "dist") continue;
       const full = path.join(dir, entry.name);
@@ -32,7 +33,8 @@ function run(script) {
   execSync(`npm run --silent ${script}`, { stdio: "inherit" });
 }
 
-if (stale("dist/server/demo/start-demo.js", ["server", "demo"], [".ts"])) run("build:server");
+// The server build takes server/ and demo/'s own modules; the host pages under demo/ are build:demo's.
+if (stale("dist/server/demo/start-demo.js", ["server", "demo/start-demo.ts", "demo/upstream"], [".ts"])) run("build:server");
 if (stale("dist/auth-elements.js", ["components"], [".ts", ".svelte", ".css"])) run("build:elements");
 if (fs.existsSync("demo/vite.config.ts") && stale("demo/dist/index.html", ["demo", "components"], [".ts", ".tsx", ".vue", ".html", ".css", ".svelte"])) {
   run("build:demo");

@@ -1,0 +1,49 @@
+// `npm run build:demo`: the three host pages (plain HTML at /, React 19 at /react/, Vue 3 at
+// /vue/) into demo/dist/, served by demo/start-demo.ts under a strict CSP. Each page imports
+// "auth-elements" like any host app would; it stays external and loads /dist/auth-elements.js, so
+// React and Vue never reach the bundle, and every page runs the very file the package ships.
+import { fileURLToPath } from "node:url";
+import react from "@vitejs/plugin-react";
+import vue from "@vitejs/plugin-vue";
+import { defineConfig, type Plugin } from "vite";
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+/** `import … from "auth-elements"` becomes `import … from "/dist/auth-elements.js"`, unbundled. */
+function bundleFromServer(): Plugin {
+  return {
+    name: "auth-elements-demo:bundle-from-server",
+    enforce: "pre",
+    resolveId(source) {
+      if (source === "auth-elements") return { id: "/dist/auth-elements.js", external: "absolute" };
+      return undefined;
+    },
+  };
+}
+
+export default defineConfig({
+  root: here("."),
+  base: "/",
+  publicDir: false, // demo/public, if any, is served as is by start-demo.ts
+  plugins: [
+    bundleFromServer(),
+    react(),
+    vue({ template: { compilerOptions: { isCustomElement: (tag) => tag.startsWith("auth-") } } }),
+  ],
+  build: {
+    outDir: here("./dist"),
+    emptyOutDir: true,
+    target: "es2022",
+    // The polyfill would be an inline <script>, which the pages' CSP (script-src 'self') blocks.
+    modulePreload: { polyfill: false },
+    // No inlined assets: every file is served from 'self', never as a data: URL the CSP would judge.
+    assetsInlineLimit: 0,
+    rolldownOptions: {
+      input: {
+        plain: here("./index.html"),
+        react: here("./react/index.html"),
+        vue: here("./vue/index.html"),
+      },
+    },
+  },
+});

@@ -1,0 +1,71 @@
+// Type test (tsc -p test/types/react): React 19 JSX with the auth-* tags, typed by
+// "auth-elements/react". Every @ts-expect-error must be needed, so looser typings fail too.
+// (TypeScript accepts any hyphenated JSX attribute, so only unhyphenated misspellings can fail.)
+import type {} from "auth-elements/react";
+import { useRef } from "react";
+import type { AuthErrorDetail, AuthLoginElement, AuthSignupDetail, User } from "auth-elements";
+
+function showUser(user: User): string {
+  return user.email;
+}
+
+function onSignup(event: CustomEvent<AuthSignupDetail>): void {
+  showUser(event.detail.user);
+}
+
+function onWrongDetail(event: CustomEvent<AuthErrorDetail>): void {
+  void event.detail.code;
+}
+
+export function Elements() {
+  const login = useRef<AuthLoginElement>(null);
+  return (
+    <>
+      <auth-gate endpoint="/auth" redirect="/signed-out" id="gate" className="members">
+        <p>members</p>
+        <p slot="anonymous">guests</p>
+        <p slot="pending">checking</p>
+      </auth-gate>
+      <auth-login
+        ref={login}
+        endpoint="/auth"
+        redirect="/home"
+        lang="nl"
+        onauth-login={(event) => showUser(event.detail.user)}
+        onauth-error={(event) => void `${event.detail.code}: ${event.detail.message}`}
+      />
+      <auth-signup min-password-length={12} onauth-signup={onSignup} />
+      <auth-signup min-password-length="12" />
+      <auth-logout redirect="/" onauth-logout={(event) => void event.detail} onauth-error={(event) => void event.detail.code}>
+        Sign out
+      </auth-logout>
+
+      <auth-login
+        // @ts-expect-error misspelt attribute
+        edpoint="/auth"
+      />
+      {/* @ts-expect-error the gate's state is the element's to set */}
+      <auth-gate state="authenticated" />
+      {/* @ts-expect-error not a number */}
+      <auth-signup min-password-length="twelve" />
+      <auth-login
+        onauth-login={(event) => {
+          // @ts-expect-error auth-login's detail has a user, not a code
+          void event.detail.code;
+        }}
+      />
+      {/* @ts-expect-error a handler of another event's detail */}
+      <auth-login onauth-login={onWrongDetail} />
+    </>
+  );
+}
+
+// The DOM tag and event maps, from "auth-elements" itself.
+const element = document.querySelector("auth-login")!;
+element.addEventListener("auth-login", (event) => showUser(event.detail.user));
+// @ts-expect-error auth-login's detail has a user, not a code
+element.addEventListener("auth-login", (event) => event.detail.code);
+document.addEventListener("auth-session-expired", (event) => {
+  const reason: "expired" | "unauthenticated" = event.detail.reason;
+  void reason;
+});
