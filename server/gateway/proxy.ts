@@ -3,6 +3,7 @@
 // its own Authorization, X-CSRF, REFRESH-TOKEN), an upstream must never set cookies on our origin,
 // and a redirect is handed back to the browser, never followed here.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { EventEmitter } from "node:events";
 import { Transform } from "node:stream";
 import { Pool, errors as undiciErrors } from "undici";
 import type { Upstream } from "../config.js";
@@ -82,7 +83,8 @@ export class UpstreamProxy {
     // undici's headersTimeout runs on a coarse timer (about 0.5 s ticks: a 300 ms timeout fired after
     // up to 1 s), so the wait for the upstream's answer gets its own exact deadline, counted like
     // undici's from the end of the request body and cleared once the response headers are in.
-    const abort = new AbortController();
+    // undici takes an EventEmitter as its abort signal: far cheaper per request than AbortController.
+    const abort = new EventEmitter();
     let timedOut = false;
     let answered = false;
     let deadline: NodeJS.Timeout | undefined;
@@ -90,7 +92,7 @@ export class UpstreamProxy {
       if (answered || deadline) return;
       deadline = setTimeout(() => {
         timedOut = true;
-        abort.abort();
+        abort.emit("abort");
       }, this.timeoutMs);
     };
     if (body) body.once("end", startDeadline);
@@ -102,7 +104,7 @@ export class UpstreamProxy {
           path: options.path,
           headers,
           body,
-          signal: abort.signal,
+          signal: abort,
         },
         ({ statusCode, headers: upstreamHeaders }) => {
           answered = true;
@@ -135,17 +137,13 @@ export class UpstreamProxy {
 }
 
 function upstreamHeaders(req: IncomingMessage, options: ForwardOptions): Record<string, string> {
-  const connectionListed = new Set(
-    String(req.headers.connection ?? "")
-      .split(",")
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const connection = req.headers.connection;
+  const connectionListed = connection ? new Set(connection.toLowerCase().split(",").map((h) => h.trim())) : undefined;
   const headers: Record<string, string> = {};
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (REQUEST_HEADERS_DROPPED.has(name) || connectionListed.has(name)) continue;
+    if (REQUEST_HEADERS_DROPPED.has(name) || connectionListed?.has(name)) continue;
     headers[name] = headers[name] === undefined ? raw[i + 1]! : `${headers[name]}, ${raw[i + 1]!}`;
   }
   headers.authorization = `Bearer ${options.jwt}`;
