@@ -28,6 +28,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Redis Cluster seed nodes (`REDIS_CLUSTER_NODES`), when scaling out on a cluster. */
   redisClusterNodes: string[];
+  /** Deadline of every Redis operation: past it the request gets 503 instead of waiting. */
+  redisTimeoutMs: number;
   sessionSecrets: string[];
   /** True when SESSION_SECRET was not given and a random one was made for this start. */
   sessionSecretGenerated: boolean;
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamTimeoutMs: parsePositiveInt("UPSTREAM_TIMEOUT_MS", get("UPSTREAM_TIMEOUT_MS") ?? "10000", 600_000),
     redisUrl,
     redisClusterNodes,
+    redisTimeoutMs: parsePositiveInt("REDIS_TIMEOUT_MS", get("REDIS_TIMEOUT_MS") ?? "500", 60_000),
     sessionSecrets,
     sessionSecretGenerated,
     sessionIdleTimeoutMs: idle,

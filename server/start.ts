@@ -47,7 +47,13 @@ export async function startSessionServer(config: Config, options: StartOptions =
 
   const backend =
     config.redisUrl !== undefined || config.redisClusterNodes.length > 0
-      ? await createRedisBackend({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, ttlMsOf, logger })
+      ? await createRedisBackend({
+          url: config.redisUrl,
+          clusterNodes: config.redisClusterNodes,
+          commandTimeoutMs: config.redisTimeoutMs,
+          ttlMsOf,
+          logger,
+        })
       : createEmbeddedBackend(config.dataDir, ttlMsOf);
 
   const authClient = new AuthServiceClient({ origin: authServiceUrl, timeoutMs: config.authTimeoutMs });
