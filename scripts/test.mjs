@@ -14,7 +14,7 @@ fs.mkdirSync("test-results", { recursive: true });
 function run(label, command, args) {
   process.stdout.write(`\n=== ${label}: ${command} ${args.join(" ")}\n`);
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" } });
     let output = "";
     child.stdout.on("data", (chunk) => {
       output += chunk;
@@ -59,7 +59,9 @@ if (fs.existsSync(vitestJson)) {
 step("vitest", vitest, vitestCounts);
 
 const wtr = await run("web-test-runner (elements in Chromium)", ...npx(["web-test-runner"]));
-const wtrMatch = [...wtr.output.matchAll(/(\d+) passed, (\d+) failed/g)].pop();
+// eslint-disable-next-line no-control-regex
+const wtrPlain = wtr.output.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+const wtrMatch = [...wtrPlain.matchAll(/(\d+) passed, (\d+) failed/g)].pop();
 step("web-test-runner", wtr, wtrMatch ? { passed: Number(wtrMatch[1]), failed: Number(wtrMatch[2]) } : undefined);
 
 step("bundle size", await run("bundle size budget", "node", ["scripts/check-size.mjs"]));

@@ -16,6 +16,8 @@ export interface RedisBackendOptions {
   clusterNodes?: string[];
   /** Per-command deadline; a hung Redis answers 503 after this. */
   commandTimeoutMs?: number;
+  /** How long start-up waits for the first connection. */
+  startupTimeoutMs?: number;
   ttlMsOf: (session: StoredSession) => number;
   logger: Logger;
 }
@@ -71,10 +73,13 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     lastError = "";
   });
 
+  // At start-up, a Redis that cannot be reached is a clear error rather than a process that never
+  // listens (the client would otherwise retry for ever). Later outages are ridden out: 503 meanwhile.
   try {
-    await client.connect();
+    await withDeadline<unknown>(client.connect() as Promise<unknown>, options.startupTimeoutMs ?? 10_000);
   } catch (error) {
-    throw new Error(`cannot connect to Redis: ${(error as Error).message}`);
+    client.destroy();
+    throw new Error(`cannot connect to Redis at ${options.url ?? options.clusterNodes?.join(",")}: ${(error as Error).message}`);
   }
 
   // The client's command methods are typed per variant; the handful used here behave the same.

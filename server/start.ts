@@ -3,6 +3,7 @@
 // the demo and the tests, so all of them run the same wiring.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import path from "node:path";
 import { AuthServiceClient } from "./auth-client.js";
 import { startAuthService, type RunningAuthService } from "./auth-service/index.js";
@@ -10,10 +11,34 @@ import { createApp } from "./app.js";
 import type { JwtProvider } from "./gateway/jwt-provider.js";
 import type { Config } from "./config.js";
 import { createEmbeddedBackend } from "./embedded-backend.js";
+import { ApiError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createRedisBackend } from "./redis-backend.js";
 import { sessionTtlMs, type SessionBackend } from "./session-backend.js";
 import { sessionLimits } from "./session.js";
+
+/**
+ * Requests Node's HTTP parser refuses (CR/LF or NUL in headers, oversize headers, conflicting
+ * lengths) never reach a route: answer them with the shared error shape too, then close.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { bytesWritten?: number }).bytesWritten) {
+    socket.destroy();
+    return;
+  }
+  const apiError =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? new ApiError(431, "bad_request", { message: "The request headers are too large." })
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? new ApiError(408, "bad_request", { message: "The request took too long to arrive." })
+        : new ApiError(400, "bad_request", { message: "The request is not valid HTTP." });
+  const body = JSON.stringify(apiError.toBody());
+  socket.end(
+    `HTTP/1.1 ${apiError.status} ${http.STATUS_CODES[apiError.status]}\r\n` +
+      "Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
 
 export interface RunningSessionServer {
   url: string;
@@ -60,6 +85,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
   const { handler, gateway, jwtProvider } = createApp({ config, logger, backend, authClient });
 
   const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {

@@ -280,10 +280,8 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
       );
     });
 
-    // Known gap: these requests are rejected by Node's HTTP parser with a bare "400 Bad Request" and no body, before
-    // Express runs. Giving them the shared error shape needs a `clientError` handler on the http.Server in
-    // server/start.ts. When that lands, this test fails: turn it into a plain it().
-    it.fails("security 27 (known gap): parser-level rejections carry the JSON error shape", async () => {
+    // Node's HTTP parser rejects these before Express runs; the server's clientError handler answers them.
+    it("security 27: parser-level rejections carry the JSON error shape", async () => {
       const answer = await rawRequest(server.url, HEADER_ATTACKS[0]![1]);
       expect(answer).toMatch(/"error":"bad_request"/);
     });
