@@ -3,7 +3,6 @@
 // its own Authorization, X-CSRF, REFRESH-TOKEN), an upstream must never set cookies on our origin,
 // and a redirect is handed back to the browser, never followed here.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EventEmitter } from "node:events";
 import { Transform } from "node:stream";
 import { Pool, errors as undiciErrors } from "undici";
 import type { Upstream } from "../config.js";
@@ -71,64 +70,98 @@ export class UpstreamProxy {
     });
   }
 
-  async forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
+  /**
+   * Streams the request to the upstream and its answer back to `res`. Resolves when the answer has
+   * been handed to `res`; rejects with an ApiError (413, 502, 504) while nothing has been sent yet.
+   * Uses undici's dispatch API directly: headers, data and completion go straight to the response,
+   * with no intermediate stream objects, which keeps the per-call cost low.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
     const headers = upstreamHeaders(req, options);
     const withBody = hasBody(req.headers) && req.method !== "GET" && req.method !== "HEAD";
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (withBody && declared > options.bodyLimitBytes) throw new ApiError(413, "payload_too_large");
-    if (withBody && req.headers["content-length"] !== undefined) headers["content-length"] = String(declared);
+    if (withBody && declared > options.bodyLimitBytes) return Promise.reject(new ApiError(413, "payload_too_large"));
+    if (withBody && req.headers["content-length"] !== undefined) headers.push("content-length", String(declared));
 
     let tooLarge = false;
     const body = withBody ? req.pipe(limitBytes(options.bodyLimitBytes, () => (tooLarge = true))) : null;
-    // undici's headersTimeout runs on a coarse timer (about 0.5 s ticks: a 300 ms timeout fired after
-    // up to 1 s), so the wait for the upstream's answer gets its own exact deadline, counted like
-    // undici's from the end of the request body and cleared once the response headers are in.
-    // undici takes an EventEmitter as its abort signal: far cheaper per request than AbortController.
-    const abort = new EventEmitter();
-    let timedOut = false;
-    let answered = false;
-    let deadline: NodeJS.Timeout | undefined;
-    const startDeadline = (): void => {
-      if (answered || deadline) return;
-      deadline = setTimeout(() => {
-        timedOut = true;
-        abort.emit("abort");
-      }, this.timeoutMs);
-    };
-    if (body) body.once("end", startDeadline);
-    else startDeadline();
-    try {
-      await this.pool.stream(
+    const timeoutMs = this.timeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      let abortUpstream: ((reason: Error) => void) | undefined;
+      let resumeUpstream: (() => void) | undefined;
+      let timedOut = false;
+      let answered = false;
+      let done = false;
+      // undici's headersTimeout runs on a coarse timer (about 0.5 s ticks: a 300 ms timeout fired after
+      // up to 1 s), so the wait for the upstream's answer gets its own exact deadline, counted like
+      // undici's from the end of the request body and cleared once the response headers are in.
+      let deadline: NodeJS.Timeout | undefined;
+      const startDeadline = (): void => {
+        if (answered || deadline) return;
+        deadline = setTimeout(() => {
+          timedOut = true;
+          abortUpstream?.(new undiciErrors.HeadersTimeoutError());
+        }, timeoutMs);
+      };
+      if (body) body.once("end", startDeadline);
+      else startDeadline();
+      // A browser that goes away mid-answer ends the upstream call too.
+      const onClientGone = (): void => {
+        if (!done) abortUpstream?.(new undiciErrors.RequestAbortedError());
+      };
+      res.once("close", onClientGone);
+      const finish = (): void => {
+        done = true;
+        clearTimeout(deadline);
+        res.off("close", onClientGone);
+      };
+      const resume = (): void => resumeUpstream?.();
+
+      this.pool.dispatch(
+        { method: req.method as "GET", path: options.path, headers, body },
         {
-          method: req.method as "GET",
-          path: options.path,
-          headers,
-          body,
-          signal: abort,
-        },
-        ({ statusCode, headers: upstreamHeaders }) => {
-          answered = true;
-          clearTimeout(deadline);
-          res.statusCode = statusCode;
-          for (const [name, value] of Object.entries(upstreamHeaders)) {
-            if (value !== undefined && !RESPONSE_HEADERS_DROPPED.has(name)) res.setHeader(name, value);
-          }
-          return res;
+          onConnect(abort) {
+            abortUpstream = abort as (reason: Error) => void;
+            if (timedOut) abortUpstream(new undiciErrors.HeadersTimeoutError());
+          },
+          onHeaders(statusCode, rawHeaders, resumeFn) {
+            answered = true;
+            clearTimeout(deadline);
+            resumeUpstream = resumeFn;
+            const kept: string[] = [];
+            for (let i = 0; i < rawHeaders.length; i += 2) {
+              const name = rawHeaders[i]!.toString("latin1");
+              if (!RESPONSE_HEADERS_DROPPED.has(name.toLowerCase())) kept.push(name, rawHeaders[i + 1]!.toString("latin1"));
+            }
+            res.writeHead(statusCode, kept);
+            return true;
+          },
+          onData(chunk) {
+            const flowing = res.write(chunk);
+            if (!flowing) res.once("drain", resume);
+            return flowing;
+          },
+          onComplete() {
+            finish();
+            res.end();
+            resolve();
+          },
+          onError(error) {
+            finish();
+            if (res.headersSent) {
+              res.destroy();
+              resolve();
+            } else if (tooLarge) {
+              reject(new ApiError(413, "payload_too_large"));
+            } else if (timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+              reject(new ApiError(504, "upstream_timeout", { cause: error }));
+            } else {
+              reject(new ApiError(502, "upstream_unavailable", { cause: error }));
+            }
+          },
         },
       );
-    } catch (error) {
-      if (tooLarge) throw new ApiError(413, "payload_too_large");
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-        throw new ApiError(504, "upstream_timeout", { cause: error });
-      }
-      throw new ApiError(502, "upstream_unavailable", { cause: error });
-    } finally {
-      clearTimeout(deadline);
-    }
+    });
   }
 
   close(): Promise<void> {
@@ -136,20 +169,19 @@ export class UpstreamProxy {
   }
 }
 
-function upstreamHeaders(req: IncomingMessage, options: ForwardOptions): Record<string, string> {
+/** The headers sent upstream, as a flat [name, value, …] list (undici takes it without copying). */
+function upstreamHeaders(req: IncomingMessage, options: ForwardOptions): string[] {
   const connection = req.headers.connection;
   const connectionListed = connection ? new Set(connection.toLowerCase().split(",").map((h) => h.trim())) : undefined;
-  const headers: Record<string, string> = {};
+  const headers: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (REQUEST_HEADERS_DROPPED.has(name) || connectionListed?.has(name)) continue;
-    headers[name] = headers[name] === undefined ? raw[i + 1]! : `${headers[name]}, ${raw[i + 1]!}`;
+    headers.push(name, raw[i + 1]!);
   }
-  headers.authorization = `Bearer ${options.jwt}`;
-  headers["x-forwarded-for"] = options.forwardedFor;
-  headers["x-forwarded-proto"] = options.forwardedProto;
-  if (options.forwardedHost) headers["x-forwarded-host"] = options.forwardedHost;
+  headers.push("authorization", `Bearer ${options.jwt}`, "x-forwarded-for", options.forwardedFor, "x-forwarded-proto", options.forwardedProto);
+  if (options.forwardedHost) headers.push("x-forwarded-host", options.forwardedHost);
   return headers;
 }
 
