@@ -13,7 +13,6 @@
 //   Expires is set to it, so the cookie never needs re-sending.
 // - CSRF is handled by csrf.ts (X-CSRF header plus Origin checks), not by the cookie alone.
 import type { IncomingMessage } from "node:http";
-import { parse as parseCookies } from "cookie";
 import { unsign } from "cookie-signature";
 import session from "express-session";
 import type { RequestHandler } from "express";
@@ -81,12 +80,35 @@ export interface LoadedSession {
   expiresAt: number;
 }
 
-/** The raw (signed) session cookie value from the Cookie header, or null. */
-function rawSessionCookie(req: IncomingMessage, cookieName: string): string | null {
+/**
+ * The session cookie's value as sent (still percent-encoded), or null. A plain scan rather than a
+ * full parse: the hot paths only ever want this one cookie. The first occurrence wins, as in
+ * express-session's own parser.
+ */
+function encodedSessionCookie(req: IncomingMessage, cookieName: string): string | null {
   const header = req.headers.cookie;
-  if (!header || !header.includes(cookieName)) return null;
+  if (!header) return null;
+  let at = 0;
+  for (;;) {
+    const found = header.indexOf(cookieName, at);
+    if (found === -1) return null;
+    const end = found + cookieName.length;
+    const before = found === 0 ? "" : header.slice(0, found).trimEnd();
+    if ((before === "" || before.endsWith(";")) && header.slice(end).trimStart().startsWith("=")) {
+      const valueStart = header.indexOf("=", end) + 1;
+      const semicolon = header.indexOf(";", valueStart);
+      let value = header.slice(valueStart, semicolon === -1 ? undefined : semicolon).trim();
+      if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+      return value;
+    }
+    at = end;
+  }
+}
+
+function decodeCookieValue(encoded: string): string | null {
+  if (!encoded.includes("%")) return encoded;
   try {
-    return parseCookies(header)[cookieName] ?? null;
+    return decodeURIComponent(encoded);
   } catch {
     return null;
   }
@@ -122,14 +144,15 @@ export class SessionReader {
 
   /** The session id from the signed cookie; null when absent or badly signed. Never from elsewhere. */
   sessionId(req: IncomingMessage): string | null {
-    const raw = rawSessionCookie(req, this.cookieName);
-    if (raw === null) return null;
-    const known = this.verified.get(raw);
+    const encoded = encodedSessionCookie(req, this.cookieName);
+    if (encoded === null) return null;
+    const known = this.verified.get(encoded);
     if (known !== undefined) return known;
-    const sid = unsignSessionCookie(raw, this.secrets);
+    const raw = decodeCookieValue(encoded);
+    const sid = raw === null ? null : unsignSessionCookie(raw, this.secrets);
     if (sid !== null) {
       if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
-      this.verified.set(raw, sid);
+      this.verified.set(encoded, sid);
     }
     return sid;
   }

@@ -57,14 +57,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader("Cache-Control", "no-store");
-    if (applyCors(req, res, originPolicy, true)) return;
+    if (req.method === "OPTIONS") {
+      applyCors(req, res, originPolicy, true);
+      return;
+    }
     originPolicy.check(req);
     const target = resolveUpstream(req.url ?? "/", config.upstreams);
     const session = await reader.load(req);
     if (!session) throw new ApiError(401, "unauthenticated");
     const jwt = await jwtFor(session);
-    res.removeHeader("Cache-Control"); // from here on the upstream's caching headers apply
+    // The answer's headers are the upstream's (its caching headers apply), plus CORS for an allowed
+    // cross-origin host; they go out in one writeHead, on Node's fast path for raw header lists.
+    const corsOrigin = originPolicy.corsOrigin(req);
     const remote = req.socket.remoteAddress ?? "";
     const priorFor = trustProxy ? req.headers["x-forwarded-for"] : undefined;
     await proxies.get(target.upstream.name)!.forward(req, res, {
@@ -74,6 +78,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       forwardedProto: requestProto(req, trustProxy),
       forwardedHost: req.headers.host,
       bodyLimitBytes: config.gatewayBodyLimitBytes,
+      responseHeaders: corsOrigin ? ["Access-Control-Allow-Origin", corsOrigin, "Access-Control-Allow-Credentials", "true"] : [],
     });
   }
 
@@ -87,6 +92,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (!res.headersSent) {
           setHeaders(res, deps.headers);
           res.setHeader("Cache-Control", "no-store");
+          try {
+            applyCors(req, res, originPolicy, true);
+          } catch {
+            // a refused preflight is answered by the error at hand
+          }
         }
         writeError(res, apiError);
         // An unread request body would otherwise keep the connection busy.

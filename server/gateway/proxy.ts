@@ -51,6 +51,8 @@ export interface ForwardOptions {
   forwardedProto: string;
   forwardedHost: string | undefined;
   bodyLimitBytes: number;
+  /** Added to the upstream's answer (CORS). `Vary: Origin` is always added. */
+  responseHeaders: string[];
 }
 
 export class UpstreamProxy {
@@ -128,11 +130,20 @@ export class UpstreamProxy {
             answered = true;
             clearTimeout(deadline);
             resumeUpstream = resumeFn;
-            const kept: string[] = [];
+            const kept: string[] = options.responseHeaders;
+            let varied = false;
             for (let i = 0; i < rawHeaders.length; i += 2) {
               const name = rawHeaders[i]!.toString("latin1");
-              if (!RESPONSE_HEADERS_DROPPED.has(name.toLowerCase())) kept.push(name, rawHeaders[i + 1]!.toString("latin1"));
+              const lower = name.toLowerCase();
+              if (RESPONSE_HEADERS_DROPPED.has(lower)) continue;
+              let value = rawHeaders[i + 1]!.toString("latin1");
+              if (lower === "vary" && !varied) {
+                varied = true;
+                if (!/\borigin\b|\*/i.test(value)) value = `${value}, Origin`;
+              }
+              kept.push(name, value);
             }
+            if (!varied) kept.push("Vary", "Origin");
             res.writeHead(statusCode, kept);
             return true;
           },
