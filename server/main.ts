@@ -15,14 +15,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const running = await startSessionServer(config);
+  const store = running.backend.kind === "embedded" ? `embedded store in ${config.dataDir}` : running.backend.kind;
+  process.stdout.write(`session server listening on ${running.url} (auth service ${running.authServiceUrl}, ${store})\n`);
   if (config.sessionSecretGenerated) {
     running.logger.warn(
       { event: "random_session_secret" },
       "SESSION_SECRET is not set: using a random secret, so sessions end when the server restarts",
     );
   }
-  const store = running.backend.kind === "embedded" ? `embedded store in ${config.dataDir}` : running.backend.kind;
-  process.stdout.write(`session server listening on ${running.url} (auth service ${running.authServiceUrl}, ${store})\n`);
 
   let stopping = false;
   const stop = async (): Promise<void> => {
