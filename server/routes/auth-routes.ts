@@ -142,7 +142,23 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
   router.get("/session", (req, res) => deps.sessionCheck(req, res));
   router.all("/session", methodNotAllowed("GET, HEAD"));
 
-  router.post("/signup", csrf, ...body, ...deps.rateLimits.signup, deps.sessionMiddleware, async (req, res) => {
+  /**
+   * With Secure cookies on (COOKIE_SECURE, production), express-session will not send the cookie on
+   * a request that did not come over HTTPS, so a login there would leave a session, and a live
+   * refresh token, that nobody can reach. Refuse it up front, before the auth service is asked.
+   */
+  const requireSecureTransport: RequestHandler = (req, _res, next) => {
+    if (cookie.secure && !req.secure) {
+      return next(
+        new ApiError(400, "bad_request", {
+          message: "Sign-in needs HTTPS here (Secure cookies are on). Behind a TLS proxy, set TRUST_PROXY.",
+        }),
+      );
+    }
+    next();
+  };
+
+  router.post("/signup", csrf, requireSecureTransport, ...body, ...deps.rateLimits.signup, deps.sessionMiddleware, async (req, res) => {
     const { email, password } = readCredentials(req.body, true);
     const user = await authClient.signup(email, password);
     const grant = await authClient.createRefreshToken(email, password);
@@ -152,7 +168,7 @@ export function authRoutes(deps: AuthRoutesDeps): express.Router {
   });
   router.all("/signup", methodNotAllowed("POST"));
 
-  router.post("/login", csrf, ...body, ...deps.rateLimits.login, deps.sessionMiddleware, async (req, res) => {
+  router.post("/login", csrf, requireSecureTransport, ...body, ...deps.rateLimits.login, deps.sessionMiddleware, async (req, res) => {
     const { email, password } = readCredentials(req.body, false);
     let grant: RefreshTokenGrant;
     try {

@@ -79,6 +79,19 @@ describe.each(STORE_MODES)("session cookie (%s store)", (store) => {
     expect(response.setCookie).toEqual([]);
   });
 
+  it("security 1: with Secure cookies on, a sign-in over plain HTTP is refused up front and leaves no session behind", async () => {
+    const c = https.client();
+    const email = uniqueEmail("plain-over-secure");
+    const signup = await c.post("/auth/signup", { email, password: PASSWORD });
+    expect(signup.status).toBe(400);
+    expect(signup.body).toMatchObject({ error: "bad_request" });
+    expect(signup.setCookie).toEqual([]);
+    expect(await https.storeSessionsOf(email)).toHaveLength(0);
+    const login = await c.post("/auth/login", { email, password: PASSWORD });
+    expect(login.status).toBe(400);
+    expect(login.setCookie).toEqual([]);
+  });
+
   it("security 2: session ids carry at least 128 bits, look random and are never reused", async () => {
     const sids = new Set<string>();
     for (let i = 0; i < 5; i++) {
