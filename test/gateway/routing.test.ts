@@ -12,12 +12,12 @@ import {
   bearerOf,
   patternBytes,
   rawGatewayGet as rawGatewayGetBase,
-  rawRequest as rawRequestBase,
   sha256,
   signUp,
   startEchoUpstream,
   type EchoUpstream,
 } from "../helpers/gateway.js";
+import { rawRequest as rawRequestBase } from "../helpers/raw-http.js";
 import { sidOf, startTestSessionServer, sleep, waitFor, type CookieClient, type TestSessionServer } from "../helpers/session-server.js";
 
 const TIMEOUT_MS = 300;

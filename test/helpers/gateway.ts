@@ -1,12 +1,12 @@
 // Test tools for the API gateway: an echo upstream that records what reaches it and can misbehave on
-// request (hang, redirect, Set-Cookie, slow or large bodies, any status), a raw-socket HTTP client
-// that sends request targets byte for byte (fetch and URL normalise `..` and `%2e`), and small
-// helpers to sign a user up and read JWTs.
+// request (hang, redirect, Set-Cookie, slow or large bodies, any status), a raw GET that sends the
+// request target byte for byte (fetch and URL normalise `..` and `%2e`; the client is raw-http.ts),
+// and small helpers to sign a user up and read JWTs.
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import net from "node:net";
 import { decodeJwt } from "jose";
+import { rawRequest, type RawAnswer } from "./raw-http.js";
 import { PASSWORD, uniqueEmail, type CookieClient } from "./session-server.js";
 
 export interface EchoRequest {
@@ -186,124 +186,9 @@ export function patternBytes(length: number): Buffer {
 export const sha256 = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
 
 // ---------------------------------------------------------------------------------------------
-// A raw HTTP/1.1 client: the request text goes on the wire as written.
-
-export interface RawResponse {
-  status: number;
-  /** Lower-cased names; repeated headers joined into a list. */
-  headers: Record<string, string[]>;
-  body: string;
-  /** JSON body when it parses, else undefined. */
-  json: any;
-  raw: string;
-  header(name: string): string | undefined;
-}
-
-/**
- * Sends `head` (request line and headers, CRLF separated, without the final blank line; a
- * `Connection: close` is added unless one is present) and an optional body, and reads the response
- * until the server closes. Rejects after `timeoutMs`.
- */
-export function rawRequest(
-  origin: string,
-  head: string,
-  options: { body?: Buffer | string; timeoutMs?: number } = {},
-): Promise<RawResponse> {
-  const { hostname, port } = new URL(origin);
-  const lines = head.split(/\r?\n/).filter((line) => line.length > 0);
-  if (!lines.some((line) => /^connection:/i.test(line))) lines.push("Connection: close");
-  const text = `${lines.join("\r\n")}\r\n\r\n`;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: hostname, port: Number(port) });
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`raw request timed out: ${lines[0]}`));
-    }, options.timeoutMs ?? 5_000);
-    socket.on("connect", () => {
-      socket.write(text);
-      if (options.body !== undefined) socket.write(options.body);
-    });
-    socket.on("data", (chunk: Buffer) => {
-      chunks.push(chunk);
-      // Answer as soon as a complete response is in (the server may keep the socket open).
-      const parsed = tryParse(Buffer.concat(chunks));
-      if (parsed) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(parsed);
-      }
-    });
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearTimeout(timer);
-      const parsed = tryParse(Buffer.concat(chunks), true);
-      if (parsed) resolve(parsed);
-      else reject(new Error(`connection closed without a complete response to: ${lines[0]}\n${Buffer.concat(chunks).toString("latin1")}`));
-    });
-  });
-}
-
-function tryParse(data: Buffer, atEnd = false): RawResponse | undefined {
-  const raw = data.toString("latin1");
-  const headEnd = raw.indexOf("\r\n\r\n");
-  if (headEnd === -1) return undefined;
-  const [statusLine = "", ...headerLines] = raw.slice(0, headEnd).split("\r\n");
-  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-  if (!match) return undefined;
-  const headers: Record<string, string[]> = {};
-  for (const line of headerLines) {
-    const colon = line.indexOf(":");
-    const name = line.slice(0, colon).trim().toLowerCase();
-    (headers[name] ??= []).push(line.slice(colon + 1).trim());
-  }
-  const rest = data.subarray(Buffer.byteLength(raw.slice(0, headEnd + 4), "latin1"));
-  let body: Buffer | undefined;
-  const length = headers["content-length"]?.[0];
-  if (length !== undefined) {
-    if (rest.length >= Number(length)) body = rest.subarray(0, Number(length));
-  } else if (headers["transfer-encoding"]?.[0]?.toLowerCase() === "chunked") {
-    body = dechunk(rest);
-  } else if (atEnd) {
-    body = rest;
-  }
-  if (body === undefined) return undefined;
-  const bodyText = body.toString("utf8");
-  let json: unknown;
-  try {
-    json = JSON.parse(bodyText);
-  } catch {
-    json = undefined;
-  }
-  return {
-    status: Number(match[1]),
-    headers,
-    body: bodyText,
-    json,
-    raw,
-    header: (name) => headers[name.toLowerCase()]?.join(", "),
-  };
-}
-
-/** Decodes a complete chunked body; undefined while incomplete. */
-function dechunk(data: Buffer): Buffer | undefined {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  for (;;) {
-    const lineEnd = data.indexOf("\r\n", offset, "latin1");
-    if (lineEnd === -1) return undefined;
-    const size = parseInt(data.subarray(offset, lineEnd).toString("latin1"), 16);
-    if (Number.isNaN(size)) return undefined;
-    if (size === 0) return Buffer.concat(parts);
-    const start = lineEnd + 2;
-    if (data.length < start + size + 2) return undefined;
-    parts.push(data.subarray(start, start + size));
-    offset = start + size + 2;
-  }
-}
 
 /** A raw GET to the gateway with the client's session cookie and `X-CSRF: 1`. */
-export function rawGatewayGet(client: CookieClient, target: string, extraHeaders: string[] = []): Promise<RawResponse> {
+export function rawGatewayGet(client: CookieClient, target: string, extraHeaders: string[] = []): Promise<RawAnswer> {
   const { host } = new URL(client.baseUrl);
   return rawRequest(client.baseUrl, [`GET ${target} HTTP/1.1`, `Host: ${host}`, "X-CSRF: 1", `Cookie: ${client.cookieHeader()}`, ...extraHeaders].join("\r\n"));
 }

@@ -1,6 +1,8 @@
 // Byte-exact HTTP/1.1 for hostile-input tests (issue 6): the request goes on the wire exactly as
 // given (bare CR, bare LF, NUL, invalid UTF-8, duplicate headers, absolute-form targets...), and the
 // answer is read until it is complete or the server closes the connection. Nothing is normalised.
+// The one raw HTTP client of the tests: `sendRaw` (bytes as built, e.g. by `httpRequest`),
+// `rawRequest` (a request head plus optional body) and `readUntilClose` (everything the server sends).
 import net from "node:net";
 
 export interface RawAnswer {
@@ -35,29 +37,83 @@ export function httpRequest(
 
 /** Sends `bytes` on a fresh connection; resolves with the answer (status 0 if none came), rejects after `timeoutMs`. */
 export function sendRaw(baseUrl: string, bytes: Buffer | string, timeoutMs = 10_000): Promise<RawAnswer> {
-  const { hostname, port } = new URL(baseUrl);
   const data = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
+  return exchange(baseUrl, [data], {
+    timeoutMs,
+    complete: (received) => parseAnswer(received, false),
+    atClose: (received) => parseAnswer(received, true) ?? emptyAnswer(received),
+    atTimeout: () => new Error(`no complete answer within ${timeoutMs} ms to: ${data.subarray(0, 80).toString("latin1")}`),
+  });
+}
+
+/**
+ * Sends `head` (request line and headers, CR LF or LF separated, without the final blank line; a
+ * `Connection: close` is added unless one is present) and an optional body, both UTF-8 encoded when
+ * given as text, and answers with the first complete response. A response without Content-Length
+ * or chunked framing is read until the server closes. Rejects when the server closes without a
+ * complete response, or after `timeoutMs`.
+ */
+export function rawRequest(origin: string, head: string, options: { body?: Buffer | string; timeoutMs?: number } = {}): Promise<RawAnswer> {
+  const lines = head.split(/\r?\n/).filter((line) => line.length > 0);
+  if (!lines.some((line) => /^connection:/i.test(line))) lines.push("Connection: close");
+  const parts: Buffer[] = [Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "utf8")];
+  if (options.body !== undefined) parts.push(Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body, "utf8"));
+  return exchange(origin, parts, {
+    timeoutMs: options.timeoutMs ?? 5_000,
+    complete: (received) => parseAnswer(received, false, { bodilessEarly: false, partial: false }),
+    atClose: (received) =>
+      parseAnswer(received, true, { bodilessEarly: false, partial: false }) ??
+      new Error(`connection closed without a complete response to: ${lines[0]}\n${received.toString("latin1")}`),
+    atTimeout: () => new Error(`raw request timed out: ${lines[0]}`),
+  });
+}
+
+/**
+ * Sends `bytes` (text UTF-8 encoded) on a fresh connection and reads everything the server sends
+ * until it closes the connection or `waitMs` passes; never rejects. `raw` holds all of it (also
+ * any second response); the rest describes the first response as far as it came (status 0 if none).
+ */
+export function readUntilClose(baseUrl: string, bytes: Buffer | string, waitMs = 2_000): Promise<RawAnswer> {
+  const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;
+  const everything = (received: Buffer) => parseAnswer(received, true) ?? emptyAnswer(received);
+  return exchange(baseUrl, [data], { timeoutMs: waitMs, complete: () => undefined, atClose: everything, atTimeout: everything });
+}
+
+interface ExchangeRules {
+  timeoutMs: number;
+  /** The answer once `received` holds a complete one, else undefined (keep reading). */
+  complete(received: Buffer): RawAnswer | undefined;
+  /** What the exchange settles with when the connection closes first. */
+  atClose(received: Buffer): RawAnswer | Error;
+  /** What the exchange settles with when `timeoutMs` passes first. */
+  atTimeout(received: Buffer): RawAnswer | Error;
+}
+
+/** One connection: writes `parts` in order once connected, reads, and settles by `rules`. */
+function exchange(baseUrl: string, parts: Buffer[], rules: ExchangeRules): Promise<RawAnswer> {
+  const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: hostname, port: Number(port) });
     const chunks: Buffer[] = [];
     let settled = false;
-    const finish = (answer: RawAnswer | Error) => {
-      if (settled) return;
+    const finish = (answer: RawAnswer | Error | undefined) => {
+      if (settled || answer === undefined) return;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
       if (answer instanceof Error) reject(answer);
       else resolve(answer);
     };
-    const timer = setTimeout(() => finish(new Error(`no complete answer within ${timeoutMs} ms to: ${data.subarray(0, 80).toString("latin1")}`)), timeoutMs);
-    socket.on("connect", () => socket.write(data));
+    const timer = setTimeout(() => finish(rules.atTimeout(Buffer.concat(chunks))), rules.timeoutMs);
+    socket.on("connect", () => {
+      for (const part of parts) socket.write(part);
+    });
     socket.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
-      const parsed = parseAnswer(Buffer.concat(chunks), false);
-      if (parsed) finish(parsed);
+      finish(rules.complete(Buffer.concat(chunks)));
     });
     socket.on("error", () => undefined); // a reset after the answer is fine; the close below decides
-    socket.on("close", () => finish(parseAnswer(Buffer.concat(chunks), true) ?? emptyAnswer(Buffer.concat(chunks))));
+    socket.on("close", () => finish(rules.atClose(Buffer.concat(chunks))));
   });
 }
 
@@ -65,7 +121,12 @@ function emptyAnswer(data: Buffer): RawAnswer {
   return { status: 0, headers: {}, body: "", json: undefined, raw: data.toString("latin1"), header: () => undefined };
 }
 
-function parseAnswer(data: Buffer, atEnd: boolean): RawAnswer | undefined {
+/**
+ * The answer in `data`, or undefined while it is incomplete. `bodilessEarly`: a 1xx, 204 or 304
+ * without framing is complete at its blank line (else it is read to the end). `partial`: at the
+ * end, a response whose body did not fully arrive still answers (with an empty body).
+ */
+function parseAnswer(data: Buffer, atEnd: boolean, { bodilessEarly = true, partial = true } = {}): RawAnswer | undefined {
   const raw = data.toString("latin1");
   const headEnd = raw.indexOf("\r\n\r\n");
   if (headEnd === -1) return undefined;
@@ -84,10 +145,10 @@ function parseAnswer(data: Buffer, atEnd: boolean): RawAnswer | undefined {
     if (rest.length >= Number(length)) body = rest.subarray(0, Number(length));
   } else if (headers["transfer-encoding"]?.[0]?.toLowerCase() === "chunked") {
     body = dechunk(rest);
-  } else if (atEnd || /^(1\d\d|204|304)$/.test(match[1]!)) {
+  } else if (atEnd || (bodilessEarly && /^(1\d\d|204|304)$/.test(match[1]!))) {
     body = rest;
   }
-  if (body === undefined) return atEnd ? { ...emptyAnswer(data), status: Number(match[1]), headers, raw } : undefined;
+  if (body === undefined) return atEnd && partial ? { ...emptyAnswer(data), status: Number(match[1]), headers, raw } : undefined;
   const text = body.toString("utf8");
   let json: unknown;
   try {
@@ -98,6 +159,7 @@ function parseAnswer(data: Buffer, atEnd: boolean): RawAnswer | undefined {
   return { status: Number(match[1]), headers, body: text, json, raw, header: (name) => headers[name.toLowerCase()]?.join(", ") };
 }
 
+/** Decodes a complete chunked body; undefined while incomplete. */
 function dechunk(data: Buffer): Buffer | undefined {
   const parts: Buffer[] = [];
   let offset = 0;

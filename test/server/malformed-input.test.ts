@@ -1,9 +1,9 @@
 // Malformed input of every kind (security 17 and 27): non-JSON bodies 415, oversized 413, bad JSON, duplicate
 // keys and wrong types 400, odd Unicode and header-injection attempts: always a 4xx, never a 5xx or a crash,
 // and the server keeps answering afterwards.
-import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { STORE_MODES } from "../helpers/auth-modes.js";
+import { readUntilClose } from "../helpers/raw-http.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { PASSWORD, startTestSessionServer, uniqueEmail, type TestResponse, type TestSessionServer } from "../helpers/session-server.js";
 
@@ -26,24 +26,6 @@ function expectClientError(response: TestResponse): void {
   expect(response.status, response.text).toBeGreaterThanOrEqual(400);
   expect(response.status, response.text).toBeLessThan(500);
   expect(response.body).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }));
-}
-
-/** Sends raw bytes on a fresh connection and returns whatever comes back before the server closes it. */
-function rawRequest(url: string, text: string | Buffer, waitMs = 2_000): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), hostname, () => socket.write(text));
-    let received = "";
-    const finish = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(received);
-    };
-    const timer = setTimeout(finish, waitMs);
-    socket.on("data", (chunk) => (received += chunk.toString("latin1")));
-    socket.on("end", finish);
-    socket.on("error", finish);
-  });
 }
 
 function statusOf(raw: string): number {
@@ -238,7 +220,7 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
 
   describe("security 27: header injection and malformed requests at the HTTP layer", () => {
     it.each(HEADER_ATTACKS)("%s: a 4xx, never a 5xx, nothing injected, and the server answers afterwards", async (_name, raw) => {
-      const answer = await rawRequest(server.url, raw);
+      const { raw: answer } = await readUntilClose(server.url, raw);
       const status = statusOf(answer);
       expect(status, answer).toBeGreaterThanOrEqual(400);
       expect(status, answer).toBeLessThan(500);
@@ -249,13 +231,13 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
     it("CR LF in the request target cannot inject a response header", async () => {
       // Node reads this as a request line without version followed by a header line; whatever it makes of it,
       // nothing of it comes back as a header.
-      const answer = await rawRequest(server.url, "GET /auth/session\r\nSet-Cookie: injected=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+      const { raw: answer } = await readUntilClose(server.url, "GET /auth/session\r\nSet-Cookie: injected=1 HTTP/1.1\r\nHost: h\r\n\r\n");
       expect(statusOf(answer)).toBeLessThan(500);
       expect(answer).not.toMatch(/\r\nSet-Cookie:/i);
     });
 
     it("percent-encoded CR LF in the path: 404 not_found in the error shape, no injected header", async () => {
-      const answer = await rawRequest(server.url, "GET /auth/session%0d%0aSet-Cookie:%20injected=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+      const { raw: answer } = await readUntilClose(server.url, "GET /auth/session%0d%0aSet-Cookie:%20injected=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
       expect(statusOf(answer)).toBe(404);
       expect(answer).not.toMatch(/\r\nSet-Cookie:/i);
       expect(answer).toContain('"error":"not_found"');
@@ -264,7 +246,7 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
     it.each(["/auth/%ff%fe", "/auth/%E0%A4%A", "/auth/%00", "/auth/session/..%2f..%2fhealthz", "/auth//session%2F"])(
       "odd path %s: a 4xx in the error shape",
       async (path) => {
-        const answer = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+        const { raw: answer } = await readUntilClose(server.url, `GET ${path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
         const status = statusOf(answer);
         expect(status, answer).toBeGreaterThanOrEqual(400);
         expect(status, answer).toBeLessThan(500);
@@ -273,7 +255,7 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
     );
 
     it("a body cut short (the client hangs up mid-body) leaves the server unharmed", async () => {
-      await rawRequest(
+      await readUntilClose(
         server.url,
         `POST /auth/login HTTP/1.1\r\nHost: h\r\nX-CSRF: 1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":"a`,
         200,
@@ -282,7 +264,7 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
 
     // Node's HTTP parser rejects these before Express runs; the server's clientError handler answers them.
     it("security 27: parser-level rejections carry the JSON error shape", async () => {
-      const answer = await rawRequest(server.url, HEADER_ATTACKS[0]![1]);
+      const { raw: answer } = await readUntilClose(server.url, HEADER_ATTACKS[0]![1]);
       expect(answer).toMatch(/"error":"bad_request"/);
     });
   });
