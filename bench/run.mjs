@@ -6,57 +6,19 @@
 // Each comparison alternates the two sides and reports the median of ROUNDS runs.
 // Environment: BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (default 3),
 // BENCH_SOAK_SECONDS (default 60), BENCH_CONNECTIONS (default 50).
-import { execSync, spawn } from "node:child_process";
+import { execSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
-import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BUDGET = 18 * 1024;
-
-const children = [];
-process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a child process and resolves once it prints a line matching `ready`. */
-function startProcess(command, args, env, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start:\n${output}`)), 20_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const match = ready.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${command} exited (${code}):\n${output}`)));
-  });
-}
 
 function load(url, options = {}) {
   return new Promise((resolve, reject) => {
@@ -79,17 +41,17 @@ async function main() {
     execSync("npm run --silent build", { stdio: "inherit" });
   }
   const redisPort = await freePort();
-  const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), "ae-bench-redis-"));
-  await startProcess("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir], {}, /Ready to accept connections/);
+  await start("redis", "redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tempDir("redis")], {}, /Ready to accept connections/);
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
 
-  const echo = await startProcess("node", ["bench/echo-upstream.mjs"], { PORT: "0" }, /listening on (http:\/\/\S+)/);
+  const echo = await start("upstream", process.execPath, ["bench/echo-upstream.mjs"], { PORT: "0" }, /listening on (http:\/\/\S+)/);
   const upstreamUrl = echo.match[1];
-  const seed = await startProcess("node", ["bench/seed-stack.mjs"], { PORT: "0", REDIS_URL: redisUrl }, /listening on (http:\/\/\S+)/);
+  const seed = await start("seed stack", process.execPath, ["bench/seed-stack.mjs"], { PORT: "0", REDIS_URL: redisUrl }, /listening on (http:\/\/\S+)/);
   const seedUrl = seed.match[1];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ae-bench-data-"));
-  const ours = await startProcess(
-    "node",
+  const dataDir = tempDir("data");
+  const ours = await start(
+    "session server",
+    process.execPath,
     ["dist/server/server/main.js"],
     { PORT: "0", REDIS_URL: redisUrl, DATA_DIR: dataDir, LOG_LEVEL: "warn", UPSTREAMS: `echo=${upstreamUrl}`, SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop", AUTH_SERVICE: "" },
     /listening on (http:\/\/\S+)/,
@@ -195,7 +157,4 @@ main()
     process.stderr.write(`${error.stack ?? error}\n`);
     process.exitCode = 1;
   })
-  .finally(() => {
-    children.forEach((child) => child.kill("SIGTERM"));
-    setTimeout(() => process.exit(), 500).unref();
-  });
+  .finally(() => stopAll());
