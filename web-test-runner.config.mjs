@@ -3,6 +3,7 @@
 // replaced by the in-memory mock in test/browser/mock-session-server.mjs.
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./test/chromium.mjs";
 import { mockSessionServer } from "./test/browser/mock-session-server.mjs";
 
 export default {
@@ -13,16 +14,8 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath: "/usr/bin/chromium",
-        args: [
-          "--no-sandbox",
-          "--headless=new",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--no-first-run",
-          "--disable-sync",
-        ],
+        executablePath: CHROMIUM_PATH,
+        args: CHROMIUM_ARGS,
       },
     }),
   ],

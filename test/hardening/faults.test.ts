@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { startLegacyAuthService, type LegacyAuthService } from "../fixtures/legacy-auth-service.js";
 import { apiGet, signUp, startEchoUpstream, type EchoUpstream } from "../helpers/gateway.js";
 import { startTcpSwitch } from "../helpers/raw-http.js";
-import { startDurableRedis, type DurableRedis } from "../helpers/redis-cluster.js";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { PASSWORD, sleep, startTestSessionServer, waitFor, type CookieClient, type TestResponse, type TestSessionServer } from "../helpers/session-server.js";
 
 const AUTH_TIMEOUT_MS = 400;
@@ -18,13 +18,13 @@ const UPSTREAM_TIMEOUT_MS = 400;
 /** Scheduling slack on a shared, loaded machine; the timeouts themselves are what is being tested. */
 const SLACK_MS = 1_500;
 
-let redis: DurableRedis;
+let redis: RedisServer;
 let legacy: LegacyAuthService;
 let echo: EchoUpstream;
 let server: TestSessionServer;
 
 beforeAll(async () => {
-  redis = await startDurableRedis();
+  redis = await startRedisServer({ appendOnly: true });
   legacy = await startLegacyAuthService();
   echo = await startEchoUpstream();
   server = await startTestSessionServer({
@@ -106,7 +106,7 @@ describe("Redis killed (SIGKILL) and restarted under load, append-only with fsyn
     // Kill once the load is running (a few logins acknowledged), stay down until every kind of call has met the outage.
     await sleep(300);
     await waitFor(async () => acknowledged.length >= 11, 10_000, 20);
-    await redis.kill9();
+    await redis.kill();
     const killedAt = Date.now();
     const loggedInBeforeKill = acknowledged.length;
     await sleep(1_500);
@@ -161,7 +161,7 @@ describe("Redis killed (SIGKILL) and restarted under load, append-only with fsyn
   it("/readyz is 503 naming the session store while Redis is down, /healthz stays 200, and both are 200 again after", { timeout: 30_000 }, async () => {
     const c = server.client();
     expect((await c.get("/readyz")).status).toBe(200);
-    await redis.kill9();
+    await redis.kill();
     try {
       const ready = await timed(() => c.get("/readyz"));
       expect(ready.value.status).toBe(503);

@@ -1,9 +1,7 @@
-// Redis processes for the hardening suite (issue 6), beside the shared helper redis-server.ts:
-// - a local 3-master Redis Cluster (`redis-server --cluster-enabled yes` on free ports, then
-//   `redis-cli --cluster create ... --cluster-yes`), ready once every node reports cluster_state:ok;
-// - a durable single Redis (`--appendonly yes --appendfsync always`) that can be killed with SIGKILL
-//   and restarted on the same port and directory, so a test can prove no acknowledged write is lost.
-// Every process runs in its own temporary directory and is stopped by its pid, never by name.
+// A local 3-master Redis Cluster for the hardening suite (issue 6): `redis-server --cluster-enabled yes`
+// on free ports, then `redis-cli --cluster create ... --cluster-yes`, ready once every node reports
+// cluster_state:ok. (A single Redis, durable or not, comes from redis-server.ts.) Every process runs
+// in its own temporary directory and is stopped by its pid, never by name.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -140,64 +138,4 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     await stop();
     throw error;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-
-export interface DurableRedis {
-  url: string;
-  port: number;
-  readonly pid: number;
-  /** SIGKILL: no shutdown save, no goodbye; only what the append-only file already holds survives. */
-  kill9(): Promise<void>;
-  /** Starts again on the same port and directory (loading the append-only file) and waits for PING. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** A single redis-server with `--appendonly yes --appendfsync always` (every write on disk before the reply). */
-export async function startDurableRedis(): Promise<DurableRedis> {
-  const dir = mkdtempSync(path.join(tmpdir(), "ae-redis-durable-"));
-  let port = 0;
-  let current: RedisProcess | undefined;
-  const launch = async (): Promise<void> => {
-    current = await launchRedis(port, [
-      "--port", String(port),
-      "--bind", "127.0.0.1",
-      "--save", "",
-      "--appendonly", "yes",
-      "--appendfsync", "always",
-      "--dir", dir,
-    ]);
-  };
-  for (let attempt = 0; ; attempt++) {
-    port = await freePort();
-    try {
-      await launch();
-      break;
-    } catch (error) {
-      if (attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true });
-        throw error;
-      }
-    }
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    get pid() {
-      return current?.child.pid ?? -1;
-    },
-    async kill9() {
-      await stopProcess(current?.child, "SIGKILL");
-    },
-    async restart() {
-      await stopProcess(current?.child, "SIGTERM");
-      await launch();
-    },
-    async stop() {
-      await stopProcess(current?.child, "SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }

@@ -10,7 +10,7 @@ import { freePort } from "./free-port.js";
 const REDIS_SERVER = "/usr/bin/redis-server";
 
 export interface RedisServerOptions {
-  /** `--appendonly yes`, so data survives kill + restart. Default false. */
+  /** `--appendonly yes --appendfsync always`: every write is on disk before its reply, so data survives kill -9 + restart. Default false. */
   appendOnly?: boolean;
 }
 
@@ -64,7 +64,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   async function launch(): Promise<void> {
     mkdirSync(dir, { recursive: true });
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", options.appendOnly ? "yes" : "no", "--dir", dir];
+    const durability = options.appendOnly ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...durability, "--dir", dir];
     const proc = spawn(REDIS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     proc.stdout!.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
