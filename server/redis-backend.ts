@@ -9,7 +9,8 @@ import type { SessionData } from "express-session";
 import type { Counter, KeyValueStore } from "./key-value.js";
 import type { Logger } from "./logger.js";
 import { SESSION_KEY_PREFIX, type SessionBackend, type SessionRecord, type StoredSession } from "./session-backend.js";
-import { guardStore, storeUnavailable } from "./store-errors.js";
+import { guardStore, storeUnavailable, withDeadline } from "./store-errors.js";
+import { TrackedSessionReads } from "./tracked-session-reads.js";
 
 export interface RedisBackendOptions {
   url?: string;
@@ -90,6 +91,18 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   // late reply is simply ignored.
   const guard = <T>(operation: () => Promise<T>): Promise<T> => guardStore(() => withDeadline(operation(), commandTimeoutMs));
 
+  // Single Redis: hot reads go through a tracked per-process cache (tracked-session-reads.ts). A Redis
+  // that refuses RESP3 tracking (older than 6, or a proxy in front) keeps plain reads. Redis Cluster
+  // reads straight through: tracking would need a connection per master.
+  let tracked: TrackedSessionReads | undefined;
+  if (!cluster) {
+    try {
+      tracked = await TrackedSessionReads.connect({ url: options.url!, socket, commandTimeoutMs, logger: options.logger }, options.startupTimeoutMs ?? 10_000);
+    } catch (error) {
+      options.logger.warn({ event: "redis_tracking_unavailable", message: (error as Error).message }, "redis client-side caching unavailable: reading every session from Redis");
+    }
+  }
+
   const store = new GuardedRedisStore({
     client: redis,
     prefix: SESSION_KEY_PREFIX,
@@ -141,6 +154,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     kv,
     async read(sid): Promise<SessionRecord | null> {
       const key = SESSION_KEY_PREFIX + sid;
+      if (tracked) return guardStore(() => tracked.read(key));
       // Issued in the same tick, the two commands travel in one pipeline: one round trip.
       const [raw, ttlMs] = await guard(() => Promise.all([redis.get(key), redis.pTTL(key)]));
       if (raw === null || ttlMs === -2) return null;
@@ -160,10 +174,11 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
           const clusterClient = client as ReturnType<typeof createCluster>;
           await Promise.all(clusterClient.masters.map(async (master) => (await clusterClient.nodeClient(master)).ping()));
         } else {
-          await redis.ping();
+          await Promise.all([redis.ping(), tracked?.ping()]);
         }
       }),
     async close() {
+      await tracked?.close();
       try {
         await client.close();
       } catch {
@@ -173,13 +188,6 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   };
 }
 
-function withDeadline<T>(operation: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
-}
 
 type Callback<T = unknown> = (error: unknown, value?: T) => void;
 

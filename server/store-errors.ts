@@ -1,4 +1,5 @@
-// Any failure of the session store becomes one error: 503 session_store_unavailable.
+// Any failure of the session store becomes one error: 503 session_store_unavailable; and a store
+// operation that does not answer in time is a failure.
 // A request that needs a session must never be answered as anonymous because the store is down.
 import { ApiError } from "./errors.js";
 
@@ -13,4 +14,13 @@ export async function guardStore<T>(operation: () => T | Promise<T>): Promise<T>
   } catch (error) {
     throw storeUnavailable(error);
   }
+}
+
+/** Rejects when `operation` has not settled within `ms`; a late result is ignored. */
+export function withDeadline<T>(operation: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
 }

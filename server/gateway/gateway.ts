@@ -65,7 +65,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const target = resolveUpstream(req.url ?? "/", config.upstreams);
     const session = await reader.load(req);
     if (!session) throw new ApiError(401, "unauthenticated");
-    const jwt = await jwtFor(session);
+    const jwt = jwtProvider.cached(session.sid) ?? (await jwtFor(session));
     // The answer's headers are the upstream's (its caching headers apply), plus CORS for an allowed
     // cross-origin host; they go out in one writeHead, on Node's fast path for raw header lists.
     const corsOrigin = originPolicy.corsOrigin(req);

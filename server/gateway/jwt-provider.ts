@@ -51,10 +51,16 @@ export class JwtProvider {
 
   constructor(private readonly options: JwtProviderOptions) {}
 
+  /** This process's copy of the session's JWT, when it is still good for the renewal margin. */
+  cached(sid: string): string | undefined {
+    const cached = this.local.get(sid);
+    return cached && cached.renewAt > Date.now() ? cached.token : undefined;
+  }
+
   /** A JWT valid for at least the renewal margin. Throws RefreshTokenRejected or ApiError 503. */
   async get(session: JwtSession): Promise<string> {
-    const cached = this.local.get(session.sid);
-    if (cached && cached.renewAt > Date.now()) return cached.token;
+    const cached = this.cached(session.sid);
+    if (cached !== undefined) return cached;
     let pending = this.inFlight.get(session.sid);
     if (!pending) {
       pending = this.obtain(session).finally(() => this.inFlight.delete(session.sid));

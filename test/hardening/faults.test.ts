@@ -77,12 +77,14 @@ describe("Redis killed (SIGKILL) and restarted under load, append-only with fsyn
     const record = async (kind: Sample["kind"], call: () => Promise<TestResponse>): Promise<TestResponse | undefined> => {
       const startedAt = Date.now();
       let response: TestResponse | undefined;
+      let failure: string | undefined;
       try {
         response = await call();
-      } catch {
-        response = undefined;
+      } catch (error) {
+        // No HTTP answer at all (status 0): keep why, so a failure names it.
+        failure = `${(error as Error).name}: ${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? "")}`;
       }
-      samples.push({ kind, startedAt, ms: Date.now() - startedAt, status: response?.status ?? 0, body: response?.body });
+      samples.push({ kind, startedAt, ms: Date.now() - startedAt, status: response?.status ?? 0, body: response?.body ?? failure });
       return response;
     };
     // Four readers over the acknowledged sessions, one writer making new sessions by logging in.
@@ -137,7 +139,7 @@ describe("Redis killed (SIGKILL) and restarted under load, append-only with fsyn
     const down = samples.filter((s) => s.startedAt >= killedAt && s.startedAt + s.ms <= restartedAt);
     for (const kind of ["session", "gateway", "login"] as const) expect(down.filter((s) => s.kind === kind).length, kind).toBeGreaterThan(3);
     for (const sample of down) {
-      expect({ kind: sample.kind, status: sample.status, error: sample.body?.error }).toEqual({ kind: sample.kind, status: 503, error: "session_store_unavailable" });
+      expect({ kind: sample.kind, status: sample.status, error: sample.body?.error }, JSON.stringify(sample.body)).toEqual({ kind: sample.kind, status: 503, error: "session_store_unavailable" });
       expect(sample.ms, `${sample.kind} answered in ${sample.ms} ms while Redis was down`).toBeLessThan(1_000);
     }
     for (const sample of samples) {

@@ -9,6 +9,7 @@ import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { createClient } from "redis";
 import { request } from "undici";
+import { expect } from "vitest";
 import { loadConfig, type Config } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { SESSION_KEY_PREFIX } from "../../server/session-backend.js";
@@ -308,4 +309,18 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     if (Date.now() >= deadline) return false;
     await sleep(everyMs);
   }
+}
+
+/** Runs a request and measures how long its answer took. */
+export async function timed(request: () => Promise<TestResponse>): Promise<{ response: TestResponse; ms: number }> {
+  const start = performance.now();
+  const response = await request();
+  return { response, ms: performance.now() - start };
+}
+
+/** The answer every session-needing request gets while the store is down (security 23). */
+export function expectStoreUnavailable(response: TestResponse): void {
+  expect(response.status).toBe(503);
+  expect(response.body).toEqual({ error: "session_store_unavailable", message: expect.any(String) });
+  expect(response.header("cache-control")).toBe("no-store");
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyAuthService } from "../fixtures/legacy-auth-service.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
-import { PASSWORD, startTestSessionServer, uniqueEmail, waitFor, type CookieClient, type TestResponse, type TestSessionServer } from "../helpers/session-server.js";
+import { expectStoreUnavailable, PASSWORD, startTestSessionServer, timed, uniqueEmail, waitFor, type CookieClient, type TestResponse, type TestSessionServer } from "../helpers/session-server.js";
 
 let redis: RedisServer;
 let server: TestSessionServer;
@@ -19,17 +19,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function timed(request: () => Promise<TestResponse>): Promise<{ response: TestResponse; ms: number }> {
-  const start = performance.now();
-  const response = await request();
-  return { response, ms: performance.now() - start };
-}
 
-function expectStoreUnavailable(response: TestResponse): void {
-  expect(response.status).toBe(503);
-  expect(response.body).toEqual({ error: "session_store_unavailable", message: expect.any(String) });
-  expect(response.header("cache-control")).toBe("no-store");
-}
 
 async function signedIn(): Promise<CookieClient> {
   const c = server.client();
