@@ -188,7 +188,6 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   };
 }
 
-
 type Callback<T = unknown> = (error: unknown, value?: T) => void;
 
 /** connect-redis, with every failure, and a Redis that does not answer in time, reported as 503. */
