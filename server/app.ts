@@ -1,121 +1,91 @@
-// Assembles the session server: security headers, health, the /auth API and (when configured) the
-// gateway, ending in one not-found answer and one error handler that writes the shared error shape.
+// Assembles the session server's request listener: the hot paths (the session check and the
+// gateway) served before Express's router, then Express with the security headers, health and
+// readiness, and the /auth API, ending in the one not-found answer and the one error exit.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type ErrorRequestHandler } from "express";
-import type { AuthServiceClient } from "./auth-client.js";
+import type { AuthServiceClient } from "./auth-client/client.js";
 import type { Config } from "./config.js";
-import { corsMiddleware } from "./cors.js";
-import { OriginPolicy } from "./csrf.js";
-import { ApiError, toApiError, writeError } from "./errors.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { JwtProvider } from "./gateway/jwt-provider.js";
-import type { Logger } from "./logger.js";
-import { createRateLimits } from "./rate-limit.js";
-import { authRoutes } from "./routes/auth-routes.js";
-import { healthRoutes } from "./routes/health.js";
-import { securityHeaderList, securityHeaders } from "./security-headers.js";
+import { OriginPolicy } from "./http/csrf.js";
+import { ApiError, type ErrorExit } from "./http/errors.js";
+import { jsonBody } from "./http/json-body.js";
+import { createRateLimits } from "./http/rate-limit.js";
+import { contextReader, type TrustFunction } from "./http/request-context.js";
+import { securityHeaders, type HeaderList } from "./http/security-headers.js";
+import { healthRoutes } from "./ops/health.js";
+import type { Logger } from "./ops/logger.js";
+import type { Lifecycle } from "./ops/shutdown.js";
+import { authRouter } from "./routes/auth-router.js";
 import { createSessionCheck } from "./routes/session-check.js";
-import type { SessionBackend } from "./session-backend.js";
-import { createSessionMiddleware, SessionReader, sessionLimits } from "./session.js";
+import type { SessionBackend } from "./session/backend.js";
+import { sessionLimits } from "./session/lifetime.js";
+import { Sessions } from "./session/sessions.js";
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   backend: SessionBackend;
   authClient: AuthServiceClient;
+  lifecycle: Lifecycle;
+  /** The one error exit, and the security headers of every answer of our own. */
+  errors: ErrorExit;
+  headers: HeaderList;
 }
 
 export interface SessionServerApp {
-  /** The request listener: the gateway for /api/*, Express for everything else. */
+  /** The request listener. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  app: express.Express;
   gateway: Gateway;
   jwtProvider: JwtProvider;
-  reader: SessionReader;
-  originPolicy: OriginPolicy;
 }
 
 export function createApp(deps: AppDeps): SessionServerApp {
-  const { config, logger, backend, authClient } = deps;
+  const { config, logger, backend, authClient, lifecycle, errors, headers } = deps;
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("trust proxy", config.trustProxy ?? false);
+  // Express's own compiled trust function: the request context applies TRUST_PROXY exactly as
+  // req.ip, req.protocol and req.secure do, on every path.
+  const contextOf = contextReader(app.get("trust proxy fn") as TrustFunction);
 
-  const limits = sessionLimits(config);
-  const reader = new SessionReader(backend, config.cookieName, config.sessionSecrets, limits);
-  const originPolicy = new OriginPolicy(config.allowedOrigins, config.trustProxy !== undefined && config.trustProxy !== false);
-  const rateLimits = createRateLimits(backend.kv, {
-    windowMs: config.rateLimitWindowMs,
-    failuresPerAccount: config.loginFailuresPerAccount,
-    failuresPerAddress: config.loginFailuresPerAddress,
-  }, logger);
-
-  const headers = securityHeaderList({ https: config.cookieSecure });
-  const sessionCheck = createSessionCheck({ reader, originPolicy, headers, logger });
-  const sessionCheckPath = `${config.authPrefix}/session`;
-
+  const originPolicy = new OriginPolicy(config.allowedOrigins, contextOf);
+  const sessions = new Sessions({ config, backend, limits: sessionLimits(config), authClient, logger });
   const jwtProvider = new JwtProvider({
     kv: backend.kv,
     authClient,
     leaseMs: config.authTimeoutMs + 1_000,
     waitMs: config.authTimeoutMs + 2_000,
   });
-  /** Ends a session everywhere: the store key, its JWT, its entry in the user's index. */
-  async function endSession(sid: string, userId: string): Promise<void> {
-    await backend.destroy(sid);
-    await Promise.all([jwtProvider.forget(sid), backend.kv.removeFromSet(`user-sessions:${userId}`, sid)]);
-  }
-  const gateway = createGateway({
-    config,
+  sessions.onEnd((sid) => jwtProvider.forget(sid));
+  const rateLimits = createRateLimits(
+    backend.kv,
+    { windowMs: config.rateLimitWindowMs, failuresPerAccount: config.loginFailuresPerAccount, failuresPerAddress: config.loginFailuresPerAddress },
     logger,
-    backend,
-    reader,
-    originPolicy,
-    jwtProvider,
-    endSession: (session) => endSession(session.sid, session.user.id),
-    headers,
-  });
+    contextOf,
+  );
+  const sessionCheck = createSessionCheck({ sessions, originPolicy, headers, errors });
+  const gateway = createGateway({ config, logger, sessions, originPolicy, contextOf, jwtProvider, errors, headers });
 
   app.use(securityHeaders(headers));
-  app.use(healthRoutes(backend, authClient));
+  app.use(healthRoutes({ backend, authClient, lifecycle, errors }));
   app.use(
     config.authPrefix,
-    corsMiddleware(originPolicy, { gateway: false }),
-    authRoutes({
-      config,
-      logger,
-      backend,
-      reader,
-      authClient,
-      originPolicy,
-      sessionMiddleware: createSessionMiddleware(config, backend),
-      rateLimits,
-      limits,
-      endSession,
-      sessionCheck,
-    }),
+    authRouter({ config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body: jsonBody(config.bodyLimitBytes), sessionCheck }),
   );
-
   app.use((_req, _res, next) => next(new ApiError(404, "not_found")));
-  const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    const apiError = toApiError(error);
-    if (apiError.status >= 500) {
-      const cause = apiError.cause ?? error;
-      logger.error(
-        { event: "request_failed", code: apiError.code, method: req.method, path: req.path, cause: (cause as Error)?.message },
-        "request failed",
-      );
-    }
-    writeError(res, apiError);
-  };
+  const onError: ErrorRequestHandler = (error, req, res, _next) => errors.send(req, res, error, "routes");
   app.use(onError);
+
+  const sessionCheckPath = `${config.authPrefix}/session`;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    lifecycle.track(req, res);
     // The gateway also takes every target that is not a plain path (absolute-form `http://…`, `*`):
     // its path check refuses those with 400 before anything else happens.
     if (req.url === undefined || req.url.startsWith("/api/") || !req.url.startsWith("/")) gateway.handle(req, res);
     else if (req.method === "GET" && req.url === sessionCheckPath) void sessionCheck(req, res);
     else app(req, res);
   };
-  return { handler, app, gateway, jwtProvider, reader, originPolicy };
+  return { handler, gateway, jwtProvider };
 }

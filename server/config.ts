@@ -1,5 +1,6 @@
-// The one configuration reader: turns environment variables into a validated, frozen config.
-// A bad value throws ConfigError naming the variable, and main.ts prints that one line and exits.
+// The one configuration reader of the session server: turns environment variables into a
+// validated, frozen config. A bad value throws ConfigError naming the variable, and main.ts prints
+// that one line and exits. (The reference auth service reads its own: auth-service/config.ts.)
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 
@@ -49,6 +50,8 @@ export interface Config {
   rateLimitWindowMs: number;
   loginFailuresPerAccount: number;
   loginFailuresPerAddress: number;
+  /** How long requests in flight may finish after SIGTERM (ops/shutdown.ts). */
+  shutdownTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -243,34 +246,6 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitWindowMs: parseDuration("RATE_LIMIT_WINDOW", get("RATE_LIMIT_WINDOW") ?? "15m"),
     loginFailuresPerAccount: parsePositiveInt("RATE_LIMIT_ACCOUNT_FAILURES", get("RATE_LIMIT_ACCOUNT_FAILURES") ?? "10"),
     loginFailuresPerAddress: parsePositiveInt("RATE_LIMIT_ADDRESS_FAILURES", get("RATE_LIMIT_ADDRESS_FAILURES") ?? "100"),
-  });
-}
-
-/** Settings of the reference auth service, read by the same rules. */
-export interface AuthServiceConfig {
-  port: number;
-  host: string;
-  dataDir: string;
-  jwtLifetimeSeconds: number;
-  refreshTokenLifetimeSeconds: number;
-  issuer: string | undefined;
-  audience: string;
-  minPasswordLength: number;
-}
-
-export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
-  const get = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === "" ? undefined : value;
-  };
-  return Object.freeze({
-    port: parsePort("AUTH_SERVICE_PORT", get("AUTH_SERVICE_PORT") ?? get("PORT") ?? "8001"),
-    host: get("HOST") ?? "127.0.0.1",
-    dataDir: path.resolve(get("DATA_DIR") ?? "./data"),
-    jwtLifetimeSeconds: Math.round(parseDuration("JWT_LIFETIME", get("JWT_LIFETIME") ?? "120s") / 1000) || 1,
-    refreshTokenLifetimeSeconds: Math.round(parseDuration("REFRESH_TOKEN_LIFETIME", get("REFRESH_TOKEN_LIFETIME") ?? "30d") / 1000),
-    issuer: get("JWT_ISSUER"),
-    audience: get("JWT_AUDIENCE") ?? "auth-elements",
-    minPasswordLength: parsePositiveInt("MIN_PASSWORD_LENGTH", get("MIN_PASSWORD_LENGTH") ?? "8", 1024),
+    shutdownTimeoutMs: parsePositiveInt("SHUTDOWN_TIMEOUT_MS", get("SHUTDOWN_TIMEOUT_MS") ?? "10000", 600_000),
   });
 }

@@ -1,12 +1,12 @@
 // Entry point of `npm run auth-service`: reads the environment, starts the reference auth service, stops on SIGINT/SIGTERM.
-import { ConfigError, loadAuthServiceConfig, type AuthServiceConfig } from "../config.js";
+import { AuthServiceConfigError, loadAuthServiceConfig, type AuthServiceConfig } from "./config.js";
 import { startAuthService } from "./index.js";
 
 let config: AuthServiceConfig;
 try {
   config = loadAuthServiceConfig();
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof AuthServiceConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }

@@ -11,9 +11,9 @@
 // calls therefore costs exactly one `GET /api/users/<id>` at the auth service.
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuthServiceClient, Jwt } from "../auth-client.js";
-import { ApiError } from "../errors.js";
-import type { KeyValueStore } from "../key-value.js";
+import type { AuthServiceClient, Jwt } from "../auth-client/client.js";
+import { ApiError } from "../http/errors.js";
+import type { KeyValueStore } from "../session/key-value.js";
 
 export interface JwtSession {
   sid: string;

@@ -1,58 +1,43 @@
 // Forwards one request to an upstream and streams the answer back, through a pooled undici client
-// per upstream. Threat model: the browser's credentials must never reach an upstream (its Cookie,
-// its own Authorization, X-CSRF, REFRESH-TOKEN), an upstream must never set cookies on our origin,
-// and a redirect is handed back to the browser, never followed here.
+// per upstream, on undici's handler API (onRequestStart, onResponseStart, …).
+//
+// Threat model: the browser's credentials must never reach an upstream (its Cookie, its own
+// Authorization, X-CSRF, REFRESH-TOKEN; see upstream-headers.ts), an upstream must never set cookies
+// on our origin, a redirect is handed back to the browser, never followed here; and no client may
+// hold upstream connections it is not using: a call whose client has gone is aborted at once, before
+// or after the pool hands it a connection, and no call waits longer than UPSTREAM_TIMEOUT_MS for
+// anything (504): from acceptance (a call queued for a connection included), between two pieces of
+// its own body (a stalled upload), and from the end of its body to the upstream's answer. A slow
+// upload that keeps sending is never cut.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Transform } from "node:stream";
-import { Pool, errors as undiciErrors } from "undici";
+import { Pool, type Dispatcher } from "undici";
 import type { Upstream } from "../config.js";
-import { ApiError } from "../errors.js";
-import { hasBody } from "../json-body.js";
-
-/** Hop-by-hop headers (RFC 9110 7.6.1) plus everything that carries the browser's credentials. */
-const REQUEST_HEADERS_DROPPED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "cookie",
-  "authorization",
-  "x-csrf",
-  "refresh-token",
-  "x-forwarded-for",
-  "x-forwarded-host",
-  "x-forwarded-proto",
-  "forwarded",
-  "content-length",
-]);
-
-const RESPONSE_HEADERS_DROPPED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "set-cookie",
-]);
+import { ApiError } from "../http/errors.js";
+import { hasBody } from "../http/json-body.js";
+import { closeWithin } from "../ops/deadline.js";
+import { requestHeadersFor, responseHeadersFrom, type ForwardedHeaders } from "./upstream-headers.js";
 
 export interface ForwardOptions {
   path: string;
-  jwt: string;
-  forwardedFor: string;
-  forwardedProto: string;
-  forwardedHost: string | undefined;
+  forwarded: ForwardedHeaders;
   bodyLimitBytes: number;
   /** Added to the upstream's answer (CORS). `Vary: Origin` is always added. */
   responseHeaders: string[];
+}
+
+class ClientGone extends Error {
+  constructor() {
+    super("the client went away");
+    this.name = "ClientGone";
+  }
+}
+
+class UpstreamTimeout extends Error {
+  constructor() {
+    super("the upstream did not answer in time");
+    this.name = "UpstreamTimeout";
+  }
 }
 
 export class UpstreamProxy {
@@ -66,7 +51,8 @@ export class UpstreamProxy {
       connections: 128,
       pipelining: 1,
       keepAliveTimeout: 10_000,
-      headersTimeout: timeoutMs,
+      // Our own deadline (below) is exact and counts from acceptance; undici's coarse timers are a backstop.
+      headersTimeout: timeoutMs + 1_000,
       bodyTimeout: timeoutMs,
       connectTimeout: Math.min(timeoutMs, 5_000),
     });
@@ -75,132 +61,125 @@ export class UpstreamProxy {
   /**
    * Streams the request to the upstream and its answer back to `res`. Resolves when the answer has
    * been handed to `res`; rejects with an ApiError (413, 502, 504) while nothing has been sent yet.
-   * Uses undici's dispatch API directly: headers, data and completion go straight to the response,
-   * with no intermediate stream objects, which keeps the per-call cost low.
    */
   forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
-    const headers = upstreamHeaders(req, options);
+    const headers = requestHeadersFor(req, options.forwarded);
     const withBody = hasBody(req.headers) && req.method !== "GET" && req.method !== "HEAD";
     const declared = Number(req.headers["content-length"] ?? 0);
     if (withBody && declared > options.bodyLimitBytes) return Promise.reject(new ApiError(413, "payload_too_large"));
     if (withBody && req.headers["content-length"] !== undefined) headers.push("content-length", String(declared));
 
-    let tooLarge = false;
-    const body = withBody ? req.pipe(limitBytes(options.bodyLimitBytes, () => (tooLarge = true))) : null;
-    const timeoutMs = this.timeoutMs;
     return new Promise<void>((resolve, reject) => {
-      let abortUpstream: ((reason: Error) => void) | undefined;
-      let resumeUpstream: (() => void) | undefined;
-      let timedOut = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      /** Why the call must stop; set once. The call is aborted as soon as it has a controller. */
+      let stopReason: Error | undefined;
+      let tooLarge = false;
+      let settled = false;
       let answered = false;
-      let done = false;
-      // undici's headersTimeout runs on a coarse timer (about 0.5 s ticks: a 300 ms timeout fired after
-      // up to 1 s), so the wait for the upstream's answer gets its own exact deadline, counted like
-      // undici's from the end of the request body and cleared once the response headers are in.
-      let deadline: NodeJS.Timeout | undefined;
-      const startDeadline = (): void => {
-        if (answered || deadline) return;
-        deadline = setTimeout(() => {
-          timedOut = true;
-          abortUpstream?.(new undiciErrors.HeadersTimeoutError());
-        }, timeoutMs);
+
+      const stop = (reason: Error): void => {
+        if (settled || stopReason) return;
+        stopReason = reason;
+        controller?.abort(reason);
+        if (!controller) fail(reason); // still queued for a connection: answer now, abort when it starts
       };
-      if (body) body.once("end", startDeadline);
-      else startDeadline();
-      // A browser that goes away mid-answer ends the upstream call too.
-      const onClientGone = (): void => {
-        if (!done) abortUpstream?.(new undiciErrors.RequestAbortedError());
+      // One deadline, re-armed by every piece of request body: it bounds the wait for a connection,
+      // each pause in the body, and the wait for the answer. undici's own timers tick too coarsely.
+      let deadline: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        clearTimeout(deadline);
+        deadline = setTimeout(() => stop(new UpstreamTimeout()), this.timeoutMs);
+      };
+      arm();
+      const onClientGone = (): void => stop(new ClientGone());
+      const onRequestClosed = (): void => {
+        if (!req.complete) onClientGone();
       };
       res.once("close", onClientGone);
+      req.once("close", onRequestClosed);
       const finish = (): void => {
-        done = true;
+        settled = true;
         clearTimeout(deadline);
         res.off("close", onClientGone);
+        req.off("close", onRequestClosed);
       };
-      const resume = (): void => resumeUpstream?.();
+      const fail = (error: Error): void => {
+        if (settled) return;
+        finish();
+        if (res.headersSent) {
+          res.destroy();
+          resolve();
+        } else if (tooLarge) reject(new ApiError(413, "payload_too_large"));
+        else if (error instanceof UpstreamTimeout) reject(new ApiError(504, "upstream_timeout", { cause: error }));
+        else reject(new ApiError(502, "upstream_unavailable", { cause: error }));
+      };
+
+      let body: Transform | null = null;
+      if (withBody) {
+        const limited = limitBytes(options.bodyLimitBytes, () => (tooLarge = true), () => {
+          if (!settled && !answered) arm();
+        });
+        limited.once("finish", () => {
+          if (!settled && !answered) arm();
+        });
+        // A body over the limit, or broken off (the client went away, bad chunked framing), fails the
+        // upstream call at once instead of leaving it waiting for bytes that never come. The request
+        // itself is left alone, so that a 413 can still be answered on its connection.
+        limited.once("error", stop);
+        req.once("error", (error) => {
+          limited.destroy(error);
+          stop(error);
+        });
+        req.pipe(limited);
+        body = limited;
+      }
 
       this.pool.dispatch(
-        { method: req.method as "GET", path: options.path, headers, body },
+        { method: req.method as Dispatcher.HttpMethod, path: options.path, headers, body },
         {
-          onConnect(abort) {
-            abortUpstream = abort as (reason: Error) => void;
-            if (timedOut) abortUpstream(new undiciErrors.HeadersTimeoutError());
+          onRequestStart(started) {
+            controller = started;
+            if (stopReason) started.abort(stopReason);
           },
-          onHeaders(statusCode, rawHeaders, resumeFn) {
+          onResponseStart(started, statusCode, parsed) {
+            // 1xx informational answers (103 Early Hints, a stray 100 Continue) are not passed on: Node
+            // has already answered the client's own Expect, and the final answer follows.
+            if (statusCode < 200) return;
             answered = true;
             clearTimeout(deadline);
-            resumeUpstream = resumeFn;
-            const kept: string[] = options.responseHeaders;
-            let varied = false;
-            for (let i = 0; i < rawHeaders.length; i += 2) {
-              const name = rawHeaders[i]!.toString("latin1");
-              const lower = name.toLowerCase();
-              if (RESPONSE_HEADERS_DROPPED.has(lower)) continue;
-              let value = rawHeaders[i + 1]!.toString("latin1");
-              if (lower === "vary" && !varied) {
-                varied = true;
-                if (!/\borigin\b|\*/i.test(value)) value = `${value}, Origin`;
-              }
-              kept.push(name, value);
+            res.writeHead(statusCode, responseHeadersFrom(started.rawHeaders ?? parsed, options.responseHeaders));
+          },
+          onResponseData(started, chunk) {
+            if (!res.write(chunk)) {
+              started.pause();
+              res.once("drain", () => started.resume());
             }
-            if (!varied) kept.push("Vary", "Origin");
-            res.writeHead(statusCode, kept);
-            return true;
           },
-          onData(chunk) {
-            const flowing = res.write(chunk);
-            if (!flowing) res.once("drain", resume);
-            return flowing;
-          },
-          onComplete() {
+          onResponseEnd() {
             finish();
             res.end();
             resolve();
           },
-          onError(error) {
-            finish();
-            if (res.headersSent) {
-              res.destroy();
-              resolve();
-            } else if (tooLarge) {
-              reject(new ApiError(413, "payload_too_large"));
-            } else if (timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-              reject(new ApiError(504, "upstream_timeout", { cause: error }));
-            } else {
-              reject(new ApiError(502, "upstream_unavailable", { cause: error }));
-            }
+          onResponseError(_started, error) {
+            fail(stopReason ?? error);
           },
         },
       );
     });
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  /** Closes the pool; calls still in flight past `deadlineMs` are cut. */
+  close(deadlineMs: number): Promise<void> {
+    return closeWithin(() => this.pool.close(), () => void this.pool.destroy(), deadlineMs);
   }
-}
-
-/** The headers sent upstream, as a flat [name, value, …] list (undici takes it without copying). */
-function upstreamHeaders(req: IncomingMessage, options: ForwardOptions): string[] {
-  const connection = req.headers.connection;
-  const connectionListed = connection ? new Set(connection.toLowerCase().split(",").map((h) => h.trim())) : undefined;
-  const headers: string[] = [];
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (REQUEST_HEADERS_DROPPED.has(name) || connectionListed?.has(name)) continue;
-    headers.push(name, raw[i + 1]!);
-  }
-  headers.push("authorization", `Bearer ${options.jwt}`, "x-forwarded-for", options.forwardedFor, "x-forwarded-proto", options.forwardedProto);
-  if (options.forwardedHost) headers.push("x-forwarded-host", options.forwardedHost);
-  return headers;
 }
 
 /** Passes bytes through until `limit`, then fails the stream (the upstream call aborts). */
-function limitBytes(limit: number, onExceeded: () => void): Transform {
+function limitBytes(limit: number, onExceeded: () => void, onChunk: () => void): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      onChunk();
       seen += chunk.length;
       if (seen > limit) {
         onExceeded();

@@ -4,7 +4,7 @@
 // backslashes, `//host`, absolute-form request targets). We refuse rather than normalise: a
 // browser never sends these for a legitimate call, so there is nothing to rescue.
 import type { Upstream } from "../config.js";
-import { ApiError } from "../errors.js";
+import { ApiError } from "../http/errors.js";
 
 export interface UpstreamTarget {
   upstream: Upstream;

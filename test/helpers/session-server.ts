@@ -11,8 +11,8 @@ import { createClient } from "redis";
 import { request } from "undici";
 import { expect } from "vitest";
 import { loadConfig, type Config } from "../../server/config.js";
-import { createLogger } from "../../server/logger.js";
-import { SESSION_KEY_PREFIX } from "../../server/session-backend.js";
+import { createLogger } from "../../server/ops/logger.js";
+import { SESSION_KEY_PREFIX } from "../../server/session/backend.js";
 import { startSessionServer, type RunningSessionServer } from "../../server/start.js";
 
 export type Env = Record<string, string | undefined>;
@@ -47,6 +47,8 @@ export interface TestSessionServer {
   sessionTtlMs(sid: string): Promise<number>;
   /** Ids of the stored sessions signed in as this e-mail address. */
   storeSessionsOf(email: string): Promise<string[]>;
+  /** Everything stored under a session id, as the store holds it (express-session's JSON), or null. */
+  rawSession(sid: string): Promise<Record<string, unknown> | null>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,8 @@ export function testEnv(options: TestServerOptions, dataDir: string, secret: str
     // Every test client comes from 127.0.0.1: keep the per-address limit out of the way unless a test sets it.
     RATE_LIMIT_ADDRESS_FAILURES: "100000",
     RATE_LIMIT_ACCOUNT_FAILURES: "1000",
+    // Closing a test server must not wait the production 10 s for a request a test left hanging.
+    SHUTDOWN_TIMEOUT_MS: "1000",
     REDIS_URL: options.redisUrl,
     AUTH_SERVICE: options.authService,
     ...options.env,
@@ -131,6 +135,12 @@ export async function startTestSessionServer(options: TestServerOptions = {}): P
       if (config.redisUrl) return (await redisClient()).pTTL(SESSION_KEY_PREFIX + sid);
       const row = sqlite((db) => db.prepare("SELECT expires_at FROM sessions WHERE sid = ?").get(sid) as { expires_at: number } | undefined);
       return row ? row.expires_at - Date.now() : -2;
+    },
+    async rawSession(sid) {
+      const text = config.redisUrl
+        ? await (await redisClient()).get(SESSION_KEY_PREFIX + sid)
+        : sqlite((db) => (db.prepare("SELECT data FROM sessions WHERE sid = ?").get(sid) as { data: string } | undefined)?.data ?? null);
+      return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
     },
     async storeSessionsOf(email) {
       const rows: Array<{ sid: string; data: string }> = [];

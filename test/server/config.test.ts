@@ -224,7 +224,7 @@ describe.concurrent("server/main.ts", { timeout: 60_000 }, () => {
     expect(run.stderr.trim().split("\n")).toEqual([expect.stringContaining("SESSION_SECRET")]);
   });
 
-  it("good settings: prints exactly one line with its URL, serves it, and stops cleanly on SIGTERM", async () => {
+  it("good settings: prints one line with its URL, serves it, and stops cleanly on SIGTERM, logging the shutdown as JSON", async () => {
     let healthz = 0;
     const run = await new Promise<Run & { url?: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
@@ -257,9 +257,10 @@ describe.concurrent("server/main.ts", { timeout: 60_000 }, () => {
     });
     expect(run.url).toBeDefined();
     expect(healthz).toBe(200);
-    const lines = run.stdout.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(run.url!);
+    const [first, ...rest] = run.stdout.trim().split("\n");
+    expect(first).toContain(run.url!);
+    // After the one human line, only the JSON log of the shutdown: the signal, its start and its end.
+    expect(rest.map((line) => (JSON.parse(line) as { event: string }).event)).toEqual(["signal", "shutdown_started", "shutdown_done"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
   });

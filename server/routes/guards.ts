@@ -1,0 +1,38 @@
+// Small request guards shared by the /auth routes: the CSRF/origin check, the HTTPS requirement for
+// sign-in with Secure cookies, and the 405 answer with its Allow header.
+import type { RequestHandler } from "express";
+import type { OriginPolicy } from "../http/csrf.js";
+import { ApiError } from "../http/errors.js";
+import type { ContextOf } from "../http/request-context.js";
+
+export function csrfGuard(originPolicy: OriginPolicy): RequestHandler {
+  return (req, _res, next) => {
+    originPolicy.check(req);
+    next();
+  };
+}
+
+/**
+ * With Secure cookies on (COOKIE_SECURE, production), express-session will not send the cookie on
+ * a request that did not come over HTTPS, so a login there would leave a session, and a live
+ * refresh token, that nobody can reach. Refuse it up front, before the auth service is asked.
+ */
+export function secureTransportGuard(cookieSecure: boolean, contextOf: ContextOf): RequestHandler {
+  return (req, _res, next) => {
+    if (cookieSecure && contextOf(req).scheme !== "https") {
+      return next(
+        new ApiError(400, "bad_request", {
+          message: "Sign-in needs HTTPS here (Secure cookies are on). Behind a TLS proxy, set TRUST_PROXY.",
+        }),
+      );
+    }
+    next();
+  };
+}
+
+export function methodNotAllowed(allow: string): RequestHandler {
+  return (_req, res, next) => {
+    res.setHeader("Allow", allow);
+    next(new ApiError(405, "method_not_allowed"));
+  };
+}

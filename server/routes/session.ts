@@ -1,0 +1,56 @@
+// Signing in and out: `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`. Bodies,
+// statuses and error codes are the contract in design.md; sessions are made and ended only through
+// the seam in session/sessions.ts.
+import express from "express";
+import type { RefreshTokenGrant } from "../auth-client/client.js";
+import { ApiError } from "../http/errors.js";
+import { sessionBody } from "../session/sessions.js";
+import type { RouteDeps } from "./auth-router.js";
+import { readCredentials } from "./credentials.js";
+import { csrfGuard, methodNotAllowed, secureTransportGuard } from "./guards.js";
+
+export function sessionRoutes(deps: RouteDeps): express.Router {
+  const { config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body } = deps;
+  const router = express.Router();
+  const csrf = csrfGuard(originPolicy);
+  const secureTransport = secureTransportGuard(config.cookieSecure, contextOf);
+
+  router.post("/signup", csrf, secureTransport, ...body, ...rateLimits.signup, sessions.middleware, async (req, res) => {
+    const { email, password } = readCredentials(req.body, "signup");
+    const user = await authClient.signup(email, password);
+    const grant = await authClient.createRefreshToken(email, password);
+    const expiresAt = await sessions.establish(req, grant, { id: grant.user.id, email });
+    logger.info({ event: "signup_ok", userId: user.id }, "signup");
+    res.status(201).json(sessionBody(req.session.user!, expiresAt));
+  });
+  router.all("/signup", methodNotAllowed("POST"));
+
+  router.post("/login", csrf, secureTransport, ...body, ...rateLimits.login, sessions.middleware, async (req, res) => {
+    const { email, password } = readCredentials(req.body, "login");
+    let grant: RefreshTokenGrant;
+    try {
+      grant = await authClient.createRefreshToken(email, password);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) logger.info({ event: "login_failed" }, "login failed");
+      throw error;
+    }
+    const expiresAt = await sessions.establish(req, grant, { id: grant.user.id, email });
+    logger.info({ event: "login_ok", userId: grant.user.id }, "login");
+    res.status(200).json(sessionBody(req.session.user!, expiresAt));
+  });
+  router.all("/login", methodNotAllowed("POST"));
+
+  router.post("/logout", csrf, ...body, async (req, res) => {
+    const sid = sessions.sessionId(req);
+    if (sid !== null) {
+      const record = await sessions.read(sid);
+      await sessions.end(sid, record);
+      if (record) logger.info({ event: "logout", userId: record.user.id }, "logout");
+    }
+    sessions.clearCookie(res);
+    res.status(204).end();
+  });
+  router.all("/logout", methodNotAllowed("POST"));
+
+  return router;
+}

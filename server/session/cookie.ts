@@ -1,0 +1,104 @@
+// The session cookie: its name and flags, and reading the session id from a request.
+//
+// Threat model and stance:
+// - The browser holds only an opaque id (192 random bits from uid-safe, made by express-session),
+//   HMAC-signed with SESSION_SECRET (a list, newest first, so old cookies survive rotation). It is
+//   read from this one cookie alone, never from a header, query or body.
+// - HttpOnly (no script can read it), SameSite=Strict, Path=/, no Domain; over HTTPS Secure and a
+//   `__Host-` name, so a sibling subdomain cannot set or shadow it.
+// - CSRF is handled by http/csrf.ts (X-CSRF header plus Origin checks), not by the cookie alone.
+import type { IncomingMessage } from "node:http";
+import { unsign } from "cookie-signature";
+import type { Response } from "express";
+import type { Config } from "../config.js";
+
+export interface CookieSettings {
+  name: string;
+  httpOnly: true;
+  sameSite: "strict";
+  path: "/";
+  secure: boolean;
+}
+
+export function cookieSettings(config: Pick<Config, "cookieName" | "cookieSecure">): CookieSettings {
+  return { name: config.cookieName, httpOnly: true, sameSite: "strict", path: "/", secure: config.cookieSecure };
+}
+
+/**
+ * The session cookie's value as sent (still percent-encoded), or null. A plain scan rather than a
+ * full parse: the hot paths only ever want this one cookie. The first occurrence wins, as in
+ * express-session's own parser.
+ */
+function encodedSessionCookie(req: IncomingMessage, cookieName: string): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  let at = 0;
+  for (;;) {
+    const found = header.indexOf(cookieName, at);
+    if (found === -1) return null;
+    const end = found + cookieName.length;
+    const before = found === 0 ? "" : header.slice(0, found).trimEnd();
+    if ((before === "" || before.endsWith(";")) && header.slice(end).trimStart().startsWith("=")) {
+      const valueStart = header.indexOf("=", end) + 1;
+      const semicolon = header.indexOf(";", valueStart);
+      let value = header.slice(valueStart, semicolon === -1 ? undefined : semicolon).trim();
+      if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+      return value;
+    }
+    at = end;
+  }
+}
+
+function decodeCookieValue(encoded: string): string | null {
+  if (!encoded.includes("%")) return encoded;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
+}
+
+/** Verifies an express-session cookie value (`s:<sid>.<hmac>`) against each secret, newest first. */
+function unsignSessionCookie(raw: string, secrets: readonly string[]): string | null {
+  if (!raw.startsWith("s:")) return null;
+  const signed = raw.slice(2);
+  for (const secret of secrets) {
+    const sid = unsign(signed, secret);
+    if (sid !== false) return sid;
+  }
+  return null;
+}
+
+/** Verified cookie values are remembered (same bytes, same answer), so a hot session skips the HMAC. */
+const VERIFIED_CACHE_LIMIT = 10_000;
+
+/** Reads the session id from the signed cookie of a request. */
+export class SessionCookie {
+  private readonly verified = new Map<string, string>();
+
+  constructor(
+    readonly settings: CookieSettings,
+    private readonly secrets: readonly string[],
+  ) {}
+
+  /** The session id from the signed cookie; null when absent or badly signed. Never from elsewhere. */
+  sessionId(req: IncomingMessage): string | null {
+    const encoded = encodedSessionCookie(req, this.settings.name);
+    if (encoded === null) return null;
+    const known = this.verified.get(encoded);
+    if (known !== undefined) return known;
+    const raw = decodeCookieValue(encoded);
+    const sid = raw === null ? null : unsignSessionCookie(raw, this.secrets);
+    if (sid !== null) {
+      if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
+      this.verified.set(encoded, sid);
+    }
+    return sid;
+  }
+
+  /** Clears the cookie with the attributes it was set with (a browser ignores a mismatched clear). */
+  clear(res: Response): void {
+    const { name, path, httpOnly, sameSite, secure } = this.settings;
+    res.clearCookie(name, { path, httpOnly, sameSite, secure });
+  }
+}
