@@ -25,11 +25,7 @@ export default defineConfig({
   root: here("."),
   base: "/",
   publicDir: false, // demo/public, if any, is served as is by start-demo.ts
-  plugins: [
-    bundleFromServer(),
-    react(),
-    vue({ template: { compilerOptions: { isCustomElement: (tag) => tag.startsWith("auth-") } } }),
-  ],
+  plugins: [bundleFromServer(), react(), vue({ template: { compilerOptions: { isCustomElement: (tag) => tag.startsWith("auth-") } } })],
   build: {
     outDir: here("./dist"),
     emptyOutDir: true,

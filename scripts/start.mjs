@@ -36,7 +36,10 @@ function run(script) {
 // The server build takes server/ and demo/'s own modules; the host pages under demo/ are build:demo's.
 if (stale("dist/server/demo/start-demo.js", ["server", "demo/start-demo.ts", "demo/upstream"], [".ts"])) run("build:server");
 if (stale("dist/auth-elements.js", ["components"], [".ts", ".svelte", ".css"])) run("build:elements");
-if (fs.existsSync("demo/vite.config.ts") && stale("demo/dist/index.html", ["demo", "components"], [".ts", ".tsx", ".vue", ".html", ".css", ".svelte"])) {
+if (
+  fs.existsSync("demo/vite.config.ts") &&
+  stale("demo/dist/index.html", ["demo", "components"], [".ts", ".tsx", ".vue", ".html", ".css", ".svelte"])
+) {
   run("build:demo");
 }
 

@@ -50,7 +50,10 @@ step("typecheck", await run("typecheck", ...npx(["tsc", "-p", "tsconfig.json"]))
 
 const vitestJson = "test-results/vitest.json";
 fs.rmSync(vitestJson, { force: true });
-const vitest = await run("vitest (server, auth service, gateway, e2e)", ...npx(["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${vitestJson}`]));
+const vitest = await run(
+  "vitest (server, auth service, gateway, e2e)",
+  ...npx(["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${vitestJson}`]),
+);
 let vitestCounts = { passed: 0, failed: 0 };
 if (fs.existsSync(vitestJson)) {
   const report = JSON.parse(fs.readFileSync(vitestJson, "utf8"));

@@ -61,7 +61,11 @@ export function createApp(deps: AppDeps): SessionServerApp {
   sessions.onEnd((sid) => jwtProvider.forget(sid));
   const rateLimits = createRateLimits(
     backend.kv,
-    { windowMs: config.rateLimitWindowMs, failuresPerAccount: config.loginFailuresPerAccount, failuresPerAddress: config.loginFailuresPerAddress },
+    {
+      windowMs: config.rateLimitWindowMs,
+      failuresPerAccount: config.loginFailuresPerAccount,
+      failuresPerAddress: config.loginFailuresPerAddress,
+    },
     logger,
     contextOf,
   );
@@ -72,7 +76,17 @@ export function createApp(deps: AppDeps): SessionServerApp {
   app.use(healthRoutes({ backend, authClient, lifecycle, errors }));
   app.use(
     config.authPrefix,
-    authRouter({ config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body: jsonBody(config.bodyLimitBytes), sessionCheck }),
+    authRouter({
+      config,
+      logger,
+      sessions,
+      authClient,
+      originPolicy,
+      contextOf,
+      rateLimits,
+      body: jsonBody(config.bodyLimitBytes),
+      sessionCheck,
+    }),
   );
   app.use((_req, _res, next) => next(new ApiError(404, "not_found")));
   const onError: ErrorRequestHandler = (error, req, res, _next) => errors.send(req, res, error, "routes");

@@ -110,7 +110,10 @@ function parseBoolean(variable: string, raw: string): boolean {
 
 function parseUpstreams(raw: string): Map<string, Upstream> {
   const upstreams = new Map<string, Upstream>();
-  for (const entry of raw.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const eq = entry.indexOf("=");
     const name = entry.slice(0, eq).trim();
     const target = entry.slice(eq + 1).trim();
@@ -160,7 +163,10 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecrets = [randomBytes(32).toString("base64url")];
     sessionSecretGenerated = true;
   } else {
-    sessionSecrets = secretRaw.split(",").map((s) => s.trim()).filter(Boolean);
+    sessionSecrets = secretRaw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (sessionSecrets.length === 0) throw new ConfigError("SESSION_SECRET", "must name at least one secret");
     if (production && sessionSecrets.some((s) => Buffer.byteLength(s) < 32)) {
       throw new ConfigError("SESSION_SECRET", "every secret must be at least 32 bytes when NODE_ENV=production");
@@ -181,19 +187,26 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const clusterRaw = get("REDIS_CLUSTER_NODES");
   const redisClusterNodes = clusterRaw
-    ? clusterRaw.split(",").map((node) => node.trim()).filter(Boolean).map((node) => {
-        const withScheme = /^rediss?:\/\//.test(node) ? node : `redis://${node}`;
-        try {
-          new URL(withScheme);
-        } catch {
-          throw new ConfigError("REDIS_CLUSTER_NODES", `"${node}" is not host:port`);
-        }
-        return withScheme;
-      })
+    ? clusterRaw
+        .split(",")
+        .map((node) => node.trim())
+        .filter(Boolean)
+        .map((node) => {
+          const withScheme = /^rediss?:\/\//.test(node) ? node : `redis://${node}`;
+          try {
+            new URL(withScheme);
+          } catch {
+            throw new ConfigError("REDIS_CLUSTER_NODES", `"${node}" is not host:port`);
+          }
+          return withScheme;
+        })
     : [];
   if (production && redisUrl === undefined && redisClusterNodes.length === 0 && get("ALLOW_EMBEDDED_STORE") !== "true") {
     // The embedded store is a single file on one machine: fine for a demo, not for production.
-    throw new ConfigError("REDIS_URL", "is required when NODE_ENV=production (the embedded store is for development; set ALLOW_EMBEDDED_STORE=true to run one instance on it anyway)");
+    throw new ConfigError(
+      "REDIS_URL",
+      "is required when NODE_ENV=production (the embedded store is for development; set ALLOW_EMBEDDED_STORE=true to run one instance on it anyway)",
+    );
   }
 
   const cookieSecureRaw = get("COOKIE_SECURE");
@@ -201,10 +214,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   const allowedOriginsRaw = get("ALLOWED_ORIGINS");
   const allowedOrigins = allowedOriginsRaw
-    ? allowedOriginsRaw.split(",").map((o) => o.trim()).filter(Boolean).map((o) => {
-        if (o === "*" || o === "null") throw new ConfigError("ALLOWED_ORIGINS", `"${o}" is not allowed: list exact origins`);
-        return parseOrigin("ALLOWED_ORIGINS", o);
-      })
+    ? allowedOriginsRaw
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean)
+        .map((o) => {
+          if (o === "*" || o === "null") throw new ConfigError("ALLOWED_ORIGINS", `"${o}" is not allowed: list exact origins`);
+          return parseOrigin("ALLOWED_ORIGINS", o);
+        })
     : [];
 
   const trustProxyRaw = env.TRUST_PROXY;

@@ -69,7 +69,14 @@ export async function startSessionServer(config: Config, options: StartOptions =
   lifecycle.addClient((deadlineMs) => gateway.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => authClient.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => backend.close(deadlineMs));
-  if (embeddedAuthService) lifecycle.addClient((deadlineMs) => closeWithin(() => embeddedAuthService.close(), () => undefined, deadlineMs));
+  if (embeddedAuthService)
+    lifecycle.addClient((deadlineMs) =>
+      closeWithin(
+        () => embeddedAuthService.close(),
+        () => undefined,
+        deadlineMs,
+      ),
+    );
 
   const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));

@@ -33,9 +33,7 @@ export function App() {
   return (
     <>
       <header>
-        <h1>
-          {t("title")} · React 19
-        </h1>
+        <h1>{t("title")} · React 19</h1>
         <nav aria-label={t("hostPages")}>
           <ul>
             <li>

@@ -51,7 +51,15 @@ export function NotesPanel({ lang }: { lang: Lang }) {
       <form className="note-form" id="note-form" onSubmit={submit}>
         <label>
           <span>{text(lang, "newNote")}</span>
-          <input id="note-text" name="text" required maxLength={2000} autoComplete="off" value={draft} onChange={(event) => setDraft(event.target.value)} />
+          <input
+            id="note-text"
+            name="text"
+            required
+            maxLength={2000}
+            autoComplete="off"
+            value={draft}
+            onChange={(event) => setDraft(event.target.value)}
+          />
         </label>
         <button type="submit">{text(lang, "addNote")}</button>
       </form>

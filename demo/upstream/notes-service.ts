@@ -81,14 +81,18 @@ export async function startNotesService(options: NotesServiceOptions): Promise<R
       if (url.pathname === "/notes" && req.method === "POST") {
         const body = (await readJson(req)) as { text?: unknown } | null;
         const text = typeof body?.text === "string" ? body.text.trim() : "";
-        if (!text || text.length > MAX_NOTE_LENGTH) return send(res, 422, { error: "invalid_note", message: `A note is 1 to ${MAX_NOTE_LENGTH} characters.` });
+        if (!text || text.length > MAX_NOTE_LENGTH)
+          return send(res, 422, { error: "invalid_note", message: `A note is 1 to ${MAX_NOTE_LENGTH} characters.` });
         const note = { id: randomUUID(), text, createdAt: new Date().toISOString() };
         notesByUser.set(user.sub, [...notes, note].slice(-MAX_NOTES_PER_USER));
         return send(res, 201, note);
       }
       const noteId = /^\/notes\/([\w-]+)$/.exec(url.pathname)?.[1];
       if (noteId && req.method === "DELETE") {
-        notesByUser.set(user.sub, notes.filter((note) => note.id !== noteId));
+        notesByUser.set(
+          user.sub,
+          notes.filter((note) => note.id !== noteId),
+        );
         return send(res, 204);
       }
       return send(res, 404, { error: "not_found", message: "No such route." });

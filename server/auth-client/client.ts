@@ -82,7 +82,12 @@ export class AuthServiceClient {
       const token = body?.token;
       const user = body?.user;
       const iri = body?.["@id"];
-      const userIri = typeof user === "string" ? user : typeof (user as { "@id"?: unknown } | null)?.["@id"] === "string" ? (user as { "@id": string })["@id"] : undefined;
+      const userIri =
+        typeof user === "string"
+          ? user
+          : typeof (user as { "@id"?: unknown } | null)?.["@id"] === "string"
+            ? (user as { "@id": string })["@id"]
+            : undefined;
       if (typeof token === "string" && token.length > 0 && typeof iri === "string" && userIri) {
         return { token, iri: this.sameOriginPath(iri), user: this.userRef(userIri) };
       }
@@ -130,7 +135,11 @@ export class AuthServiceClient {
 
   /** Closes the connection pool; calls still in flight past `deadlineMs` are cut (the pool is destroyed). */
   async close(deadlineMs = 1_000): Promise<void> {
-    await closeWithin(() => this.pool.close(), () => void this.pool.destroy(), deadlineMs);
+    await closeWithin(
+      () => this.pool.close(),
+      () => void this.pool.destroy(),
+      deadlineMs,
+    );
   }
 
   private userRef(iri: string): UserRef {

@@ -49,7 +49,8 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     host: get("HOST") ?? "127.0.0.1",
     dataDir: path.resolve(get("DATA_DIR") ?? "./data"),
     // JWT_TTL as design.md names it; JWT_LIFETIME, its first name, still works.
-    jwtLifetimeSeconds: get("JWT_TTL") !== undefined ? seconds("JWT_TTL", get("JWT_TTL")!) : seconds("JWT_LIFETIME", get("JWT_LIFETIME") ?? "120s"),
+    jwtLifetimeSeconds:
+      get("JWT_TTL") !== undefined ? seconds("JWT_TTL", get("JWT_TTL")!) : seconds("JWT_LIFETIME", get("JWT_LIFETIME") ?? "120s"),
     refreshTokenLifetimeSeconds: seconds("REFRESH_TOKEN_LIFETIME", get("REFRESH_TOKEN_LIFETIME") ?? "30d"),
     issuer: get("JWT_ISSUER"),
     audience: get("JWT_AUDIENCE") ?? "auth-elements",

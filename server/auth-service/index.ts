@@ -60,12 +60,19 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
     store,
     signingKey,
     dummyHash,
-    jwt: { issuer: options.issuer ?? "", audience: options.audience ?? "auth-elements", lifetimeSeconds: options.jwtLifetimeSeconds ?? 120 },
+    jwt: {
+      issuer: options.issuer ?? "",
+      audience: options.audience ?? "auth-elements",
+      lifetimeSeconds: options.jwtLifetimeSeconds ?? 120,
+    },
     refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? 30 * 24 * 3600,
     minPasswordLength: options.minPasswordLength ?? 8,
     onError:
       options.onError ??
-      ((error) => process.stderr.write(`auth service: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)),
+      ((error) =>
+        process.stderr.write(
+          `auth service: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        )),
   };
   const server = createServer(createRequestHandler(context));
 

@@ -42,7 +42,13 @@ export function validateEmail(email: unknown): Violation[] {
   const trimmed = email.trim();
   if (trimmed === "") return [blank("email")];
   if (lengthOf(trimmed) > MAX_EMAIL_LENGTH) {
-    return [{ propertyPath: "email", message: `This value is too long. It should have ${MAX_EMAIL_LENGTH} characters or less.`, code: VIOLATION_CODES.tooLong }];
+    return [
+      {
+        propertyPath: "email",
+        message: `This value is too long. It should have ${MAX_EMAIL_LENGTH} characters or less.`,
+        code: VIOLATION_CODES.tooLong,
+      },
+    ];
   }
   if (!EMAIL_PATTERN.test(trimmed)) {
     return [{ propertyPath: "email", message: "This value is not a valid email address.", code: VIOLATION_CODES.invalidEmail }];
@@ -56,10 +62,22 @@ export function validatePassword(password: unknown, minLength: number): Violatio
   if (password === "") return [blank("password")];
   const length = lengthOf(password);
   if (length < minLength) {
-    return [{ propertyPath: "password", message: `This value is too short. It should have ${minLength} characters or more.`, code: VIOLATION_CODES.tooShort }];
+    return [
+      {
+        propertyPath: "password",
+        message: `This value is too short. It should have ${minLength} characters or more.`,
+        code: VIOLATION_CODES.tooShort,
+      },
+    ];
   }
   if (length > MAX_PASSWORD_LENGTH) {
-    return [{ propertyPath: "password", message: `This value is too long. It should have ${MAX_PASSWORD_LENGTH} characters or less.`, code: VIOLATION_CODES.tooLong }];
+    return [
+      {
+        propertyPath: "password",
+        message: `This value is too long. It should have ${MAX_PASSWORD_LENGTH} characters or less.`,
+        code: VIOLATION_CODES.tooLong,
+      },
+    ];
   }
   return [];
 }

@@ -38,7 +38,9 @@ export interface Gateway {
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, sessions, originPolicy, contextOf, jwtProvider, errors } = deps;
-  const proxies = new Map([...config.upstreams.values()].map((upstream) => [upstream.name, new UpstreamProxy(upstream, config.upstreamTimeoutMs)]));
+  const proxies = new Map(
+    [...config.upstreams.values()].map((upstream) => [upstream.name, new UpstreamProxy(upstream, config.upstreamTimeoutMs)]),
+  );
 
   async function jwtFor(session: ActiveSession): Promise<string> {
     try {

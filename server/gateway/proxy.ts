@@ -116,9 +116,13 @@ export class UpstreamProxy {
 
       let body: Transform | null = null;
       if (withBody) {
-        const limited = limitBytes(options.bodyLimitBytes, () => (tooLarge = true), () => {
-          if (!settled && !answered) arm();
-        });
+        const limited = limitBytes(
+          options.bodyLimitBytes,
+          () => (tooLarge = true),
+          () => {
+            if (!settled && !answered) arm();
+          },
+        );
         limited.once("finish", () => {
           if (!settled && !answered) arm();
         });
@@ -170,7 +174,11 @@ export class UpstreamProxy {
 
   /** Closes the pool; calls still in flight past `deadlineMs` are cut. */
   close(deadlineMs: number): Promise<void> {
-    return closeWithin(() => this.pool.close(), () => void this.pool.destroy(), deadlineMs);
+    return closeWithin(
+      () => this.pool.close(),
+      () => void this.pool.destroy(),
+      deadlineMs,
+    );
   }
 }
 

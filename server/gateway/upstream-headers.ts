@@ -46,7 +46,14 @@ export interface ForwardedHeaders {
 /** The headers sent upstream, as a flat [name, value, …] list (undici takes it without copying). */
 export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHeaders): string[] {
   const connection = req.headers.connection;
-  const connectionListed = connection ? new Set(connection.toLowerCase().split(",").map((h) => h.trim())) : undefined;
+  const connectionListed = connection
+    ? new Set(
+        connection
+          .toLowerCase()
+          .split(",")
+          .map((h) => h.trim()),
+      )
+    : undefined;
   const headers: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -54,7 +61,14 @@ export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHead
     if (REQUEST_HEADERS_DROPPED.has(name) || name.startsWith("x-forwarded-") || connectionListed?.has(name)) continue;
     headers.push(name, raw[i + 1]!);
   }
-  headers.push("authorization", `Bearer ${forwarded.jwt}`, "x-forwarded-for", forwarded.forwardedFor, "x-forwarded-proto", forwarded.forwardedProto);
+  headers.push(
+    "authorization",
+    `Bearer ${forwarded.jwt}`,
+    "x-forwarded-for",
+    forwarded.forwardedFor,
+    "x-forwarded-proto",
+    forwarded.forwardedProto,
+  );
   if (forwarded.forwardedHost) headers.push("x-forwarded-host", forwarded.forwardedHost);
   return headers;
 }
@@ -63,7 +77,10 @@ export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHead
  * The answer's headers: the upstream's (its caching headers apply), minus the dropped ones, plus
  * `extra` (CORS), with Origin added to Vary; as a flat list for one raw writeHead.
  */
-export function responseHeadersFrom(upstream: ReadonlyArray<Buffer | string> | Record<string, string | string[] | undefined>, extra: string[]): string[] {
+export function responseHeadersFrom(
+  upstream: ReadonlyArray<Buffer | string> | Record<string, string | string[] | undefined>,
+  extra: string[],
+): string[] {
   const kept: string[] = [...extra];
   let varied = false;
   const keep = (name: string, value: string): void => {

@@ -15,6 +15,7 @@ export interface UpstreamTarget {
 const GATEWAY_PREFIX = "/api/";
 // Encoded dot, slash or backslash; a double-encoded percent; a raw backslash; any control byte,
 // raw or encoded (an encoded CR/LF or NUL has no business in a path and confuses some upstreams).
+// eslint-disable-next-line no-control-regex -- control bytes are exactly what this refuses
 const FORBIDDEN = /%2e|%2f|%5c|%25|%[01][0-9a-f]|%7f|\\|[\u0000-\u001f\u007f]/i;
 
 function reject(message: string): never {
@@ -28,6 +29,7 @@ export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, U
   const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
   const query = queryAt === -1 ? "" : rawUrl.slice(queryAt);
   if (FORBIDDEN.test(path)) reject("The path contains an encoded or forbidden character.");
+  // eslint-disable-next-line no-control-regex -- control bytes are exactly what this refuses
   if (/[\u0000-\u001f\u007f\s]/.test(query) || query.includes("#")) reject("The query contains a forbidden character.");
 
   const rest = path.slice(GATEWAY_PREFIX.length);

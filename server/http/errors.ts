@@ -156,8 +156,15 @@ export function createErrorExit(logger: Logger, securityHeaders: HeaderList): Er
             : new ApiError(400, "bad_request", { message: "The request is not valid HTTP." });
       log(apiError, "http_parser");
       const body = JSON.stringify(apiError.toBody());
-      const headers = [...securityHeaders, ["Content-Type", "application/json; charset=utf-8"], ["Connection", "close"], ["Content-Length", String(Buffer.byteLength(body))]];
-      socket.end(`HTTP/1.1 ${apiError.status} ${http.STATUS_CODES[apiError.status]}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n${body}`);
+      const headers = [
+        ...securityHeaders,
+        ["Content-Type", "application/json; charset=utf-8"],
+        ["Connection", "close"],
+        ["Content-Length", String(Buffer.byteLength(body))],
+      ];
+      socket.end(
+        `HTTP/1.1 ${apiError.status} ${http.STATUS_CODES[apiError.status]}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n${body}`,
+      );
     },
   };
 }

@@ -48,7 +48,14 @@ class KeyValueRateLimitStore implements Store {
 
 const countsAsFailure = (status: number): boolean => status === 401 || status === 422;
 
-function limiter(kv: KeyValueStore, logger: Logger, prefix: string, limit: number, windowMs: number, key: (req: Request) => string): RequestHandler {
+function limiter(
+  kv: KeyValueStore,
+  logger: Logger,
+  prefix: string,
+  limit: number,
+  windowMs: number,
+  key: (req: Request) => string,
+): RequestHandler {
   const property = `rateLimit_${prefix.replace(/\W/g, "_")}`;
   return rateLimit({
     windowMs,

@@ -33,7 +33,15 @@ export function healthRoutes({ backend, authClient, lifecycle, errors }: HealthD
   });
   router.get("/readyz", async (req, res) => {
     if (lifecycle.stopping) {
-      errors.send(req, res, new ApiError(503, "not_ready", { message: "Not ready: the server is shutting down.", extra: { checks: { shutdown: "in_progress" } } }), "readiness");
+      errors.send(
+        req,
+        res,
+        new ApiError(503, "not_ready", {
+          message: "Not ready: the server is shutting down.",
+          extra: { checks: { shutdown: "in_progress" } },
+        }),
+        "readiness",
+      );
       return;
     }
     const [sessionStore, authService] = await Promise.all([answers(() => backend.ping()), answers(() => authClient.ping())]);
@@ -43,7 +51,12 @@ export function healthRoutes({ backend, authClient, lifecycle, errors }: HealthD
       return;
     }
     const failed = [!sessionStore && "session store", !authService && "auth service"].filter(Boolean).join(" and ");
-    errors.send(req, res, new ApiError(503, "not_ready", { message: `Not ready: the ${failed} did not answer.`, extra: { checks } }), "readiness");
+    errors.send(
+      req,
+      res,
+      new ApiError(503, "not_ready", { message: `Not ready: the ${failed} did not answer.`, extra: { checks } }),
+      "readiness",
+    );
   });
   return router;
 }

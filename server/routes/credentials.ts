@@ -26,11 +26,19 @@ export function readCredentials(body: unknown, purpose: "signup" | "login"): Cre
   const violations = [];
   if (!credentials.email) violations.push({ field: "email", code: "required", message: "This value should not be blank." });
   else if (credentials.email.length > MAX_EMAIL_LENGTH) {
-    violations.push({ field: "email", code: "too_long", message: `This value is too long. It should have ${MAX_EMAIL_LENGTH} characters or less.` });
+    violations.push({
+      field: "email",
+      code: "too_long",
+      message: `This value is too long. It should have ${MAX_EMAIL_LENGTH} characters or less.`,
+    });
   }
   if (!credentials.password) violations.push({ field: "password", code: "required", message: "This value should not be blank." });
   else if (credentials.password.length > MAX_PASSWORD_LENGTH) {
-    violations.push({ field: "password", code: "too_long", message: `This value is too long. It should have ${MAX_PASSWORD_LENGTH} characters or less.` });
+    violations.push({
+      field: "password",
+      code: "too_long",
+      message: `This value is too long. It should have ${MAX_PASSWORD_LENGTH} characters or less.`,
+    });
   }
   if (violations.length > 0) {
     if (purpose === "signup") throw new ApiError(422, "validation_failed", { extra: { violations } });

@@ -12,7 +12,12 @@ const ANONYMOUS = JSON.stringify({ authenticated: false });
 
 export type SessionCheck = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-export function createSessionCheck(deps: { sessions: Sessions; originPolicy: OriginPolicy; headers: HeaderList; errors: ErrorExit }): SessionCheck {
+export function createSessionCheck(deps: {
+  sessions: Sessions;
+  originPolicy: OriginPolicy;
+  headers: HeaderList;
+  errors: ErrorExit;
+}): SessionCheck {
   const { sessions, originPolicy, headers, errors } = deps;
   return async function sessionCheck(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {

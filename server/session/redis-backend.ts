@@ -82,7 +82,9 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     await withDeadline<unknown>(client.connect() as Promise<unknown>, options.startupTimeoutMs ?? 10_000);
   } catch (error) {
     client.destroy();
-    throw new Error(`cannot connect to Redis at ${options.url ?? options.clusterNodes?.join(",")}: ${(error as Error).message}`);
+    throw new Error(`cannot connect to Redis at ${options.url ?? options.clusterNodes?.join(",")}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 
   // The client's command methods are typed per variant; the handful used here behave the same.
@@ -99,18 +101,27 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   let tracked: TrackedSessionReads | undefined;
   if (!cluster) {
     try {
-      tracked = await TrackedSessionReads.connect({ url: options.url!, socket, commandTimeoutMs, logger: options.logger }, options.startupTimeoutMs ?? 10_000);
+      tracked = await TrackedSessionReads.connect(
+        { url: options.url!, socket, commandTimeoutMs, logger: options.logger },
+        options.startupTimeoutMs ?? 10_000,
+      );
     } catch (error) {
-      options.logger.warn({ event: "redis_tracking_unavailable", message: (error as Error).message }, "redis client-side caching unavailable: reading every session from Redis");
+      options.logger.warn(
+        { event: "redis_tracking_unavailable", message: (error as Error).message },
+        "redis client-side caching unavailable: reading every session from Redis",
+      );
     }
   }
 
-  const store = new GuardedRedisStore({
-    client: redis,
-    prefix: SESSION_KEY_PREFIX,
-    ttl: (session: SessionData) => Math.ceil(options.ttlMsOf(session) / 1000),
-    disableTouch: true, // the idle window slides in the session reader, at most once per interval
-  }, commandTimeoutMs);
+  const store = new GuardedRedisStore(
+    {
+      client: redis,
+      prefix: SESSION_KEY_PREFIX,
+      ttl: (session: SessionData) => Math.ceil(options.ttlMsOf(session) / 1000),
+      disableTouch: true, // the idle window slides in the session reader, at most once per interval
+    },
+    commandTimeoutMs,
+  );
 
   const kv: KeyValueStore = {
     get: (key) => guard(() => redis.get(KV_PREFIX + key)),
@@ -119,8 +130,12 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
         await redis.set(KV_PREFIX + key, value, { expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } });
       }),
     setIfAbsent: (key, value, ttlMs) =>
-      guard(async () =>
-        (await redis.set(KV_PREFIX + key, value, { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } })) === "OK",
+      guard(
+        async () =>
+          (await redis.set(KV_PREFIX + key, value, {
+            condition: "NX",
+            expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) },
+          })) === "OK",
       ),
     deleteIfEquals: (key, value) =>
       guard(async () => {
@@ -132,7 +147,10 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
       }),
     increment: (key, windowMs) =>
       guard(async () => {
-        const [count, ttlMs] = (await redis.eval(INCREMENT_SCRIPT, { keys: [KV_PREFIX + key], arguments: [String(windowMs)] })) as [number, number];
+        const [count, ttlMs] = (await redis.eval(INCREMENT_SCRIPT, { keys: [KV_PREFIX + key], arguments: [String(windowMs)] })) as [
+          number,
+          number,
+        ];
         return { count, ttlMs: ttlMs > 0 ? ttlMs : windowMs } satisfies Counter;
       }),
     decrement: (key) =>
@@ -184,7 +202,11 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
       // or froze mid-command: past the deadline the connections are destroyed instead.
       await Promise.all([
         tracked?.close(deadlineMs),
-        closeWithin(() => client.close(), () => client.destroy(), deadlineMs),
+        closeWithin(
+          () => client.close(),
+          () => client.destroy(),
+          deadlineMs,
+        ),
       ]);
     },
   };

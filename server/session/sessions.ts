@@ -114,7 +114,8 @@ export class Sessions {
     const createdAt = Date.now();
     // The session this login replaces (the same browser was signed in): its token must not outlive it.
     const before = req.session as Partial<SessionRecord>;
-    const replaced = before.refreshToken && before.refreshTokenIri && before.user ? { sid: req.sessionID, record: { ...before } } : undefined;
+    const replaced =
+      before.refreshToken && before.refreshTokenIri && before.user ? { sid: req.sessionID, record: { ...before } } : undefined;
     try {
       await promisify(req.session.regenerate.bind(req.session))();
       const record: SessionRecord = { user, userIri: grant.user.iri, refreshToken: grant.token, refreshTokenIri: grant.iri, createdAt };

@@ -25,9 +25,7 @@ export class SqliteSessionStore extends session.Store {
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
-    this.db.exec(
-      "CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL)",
-    );
+    this.db.exec("CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL)");
     this.db.exec("CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at)");
     this.statements = {
       get: this.db.prepare<[string, number], { data: string; expires_at: number }>(

@@ -66,7 +66,9 @@ export class TrackedSessionReads {
     client.on("ready", () => {
       reads.live = true;
     });
-    client.on("error", (error: Error) => options.logger.debug({ event: "redis_tracking_error", message: error.message }, "tracking connection error"));
+    client.on("error", (error: Error) =>
+      options.logger.debug({ event: "redis_tracking_error", message: error.message }, "tracking connection error"),
+    );
     try {
       await withDeadline(client.connect(), startupTimeoutMs);
     } catch (error) {
@@ -100,7 +102,11 @@ export class TrackedSessionReads {
 
   async close(deadlineMs: number): Promise<void> {
     this.dropAll();
-    await closeWithin(() => this.client.close(), () => this.client.destroy(), deadlineMs);
+    await closeWithin(
+      () => this.client.close(),
+      () => this.client.destroy(),
+      deadlineMs,
+    );
   }
 
   private async fetch(key: string): Promise<StoredSession | null> {

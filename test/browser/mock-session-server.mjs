@@ -101,8 +101,8 @@ function scripted(ctx, email) {
     fail(ctx, 429, "rate_limited", { retryAfter: 3 }, { "Retry-After": "3" });
     return true;
   }
-  if (email === "down@example.com") return fail(ctx, 502, "auth_unavailable"), true;
-  if (email === "slow@example.com") return fail(ctx, 504, "auth_timeout"), true;
+  if (email === "down@example.com") return (fail(ctx, 502, "auth_unavailable"), true);
+  if (email === "slow@example.com") return (fail(ctx, 504, "auth_timeout"), true);
   return false;
 }
 

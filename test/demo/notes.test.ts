@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAuthService, type RunningAuthService } from "../../server/auth-service/index.js";
 import { startNotesService, type RunningNotesService } from "../../demo/upstream/notes-service.js";
 import { apiGet } from "../helpers/gateway.js";
-import { CookieClient as Client, PASSWORD, removeTempDirs, sleep, startTestSessionServer, tempDataDir, uniqueEmail, type CookieClient, type TestSessionServer } from "../helpers/session-server.js";
+import {
+  CookieClient as Client,
+  PASSWORD,
+  removeTempDirs,
+  sleep,
+  startTestSessionServer,
+  tempDataDir,
+  uniqueEmail,
+  type CookieClient,
+  type TestSessionServer,
+} from "../helpers/session-server.js";
 
 let auth: RunningAuthService;
 let notes: RunningNotesService;
@@ -47,13 +57,23 @@ async function direct(service: RunningNotesService, path: string, authorization?
 async function jwtFrom(service: RunningAuthService): Promise<{ jwt: string; userId: string }> {
   const email = uniqueEmail("direct");
   const json = { "content-type": "application/json", accept: "application/ld+json" };
-  const signup = await request(`${service.url}/api/users`, { method: "POST", headers: json, body: JSON.stringify({ email, password: PASSWORD }) });
+  const signup = await request(`${service.url}/api/users`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
   const user = (await signup.body.json()) as { id: string };
   expect(signup.statusCode).toBe(201);
-  const login = await request(`${service.url}/api/refresh_tokens`, { method: "POST", headers: json, body: JSON.stringify({ email, password: PASSWORD }) });
+  const login = await request(`${service.url}/api/refresh_tokens`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
   const grant = (await login.body.json()) as { token: string };
   expect(login.statusCode).toBe(201);
-  const jwtResponse = await request(`${service.url}/api/users/${user.id}`, { headers: { accept: "application/ld+json", "refresh-token": grant.token } });
+  const jwtResponse = await request(`${service.url}/api/users/${user.id}`, {
+    headers: { accept: "application/ld+json", "refresh-token": grant.token },
+  });
   const body = (await jwtResponse.body.json()) as { jwttoken: string };
   expect(jwtResponse.statusCode).toBe(200);
   return { jwt: body.jwttoken, userId: user.id };
@@ -164,9 +184,19 @@ describe("notes service called directly", () => {
 describe("the demo (`npm start` entry, demo/start-demo.ts)", () => {
   it("runs the notes service and wires UPSTREAMS to it: /api/notes/whoami answers through the front server", async () => {
     const root = path.resolve(import.meta.dirname, "../..");
-    const env: Record<string, string | undefined> = { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: tempDataDir(), LOG_LEVEL: "warn" };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATA_DIR: tempDataDir(),
+      LOG_LEVEL: "warn",
+    };
     for (const name of ["REDIS_URL", "REDIS_CLUSTER_NODES", "AUTH_SERVICE", "UPSTREAMS", "NODE_ENV", "SESSION_SECRET"]) delete env[name];
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["demo/start-demo.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["demo/start-demo.ts"], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       let output = "";
       const url = await new Promise<string>((resolve, reject) => {

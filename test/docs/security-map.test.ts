@@ -30,7 +30,8 @@ function readTable(): Map<number, Reference[]> {
     const tests = cells.at(-1)!;
     const references = [...tests.matchAll(/`(test\/[^`]+\.test\.ts)` › "(.+?)"(?=<br>|\s*$)/g)].map((m) => ({ file: m[1]!, title: m[2]! }));
     const written = tests.split("›").length - 1;
-    if (written !== references.length) throw new Error(`line ${number}: ${written} references written, ${references.length} readable (format: \`file\` › "title")`);
+    if (written !== references.length)
+      throw new Error(`line ${number}: ${written} references written, ${references.length} readable (format: \`file\` › "title")`);
     rows.set(number, references);
   }
   return rows;
@@ -79,10 +80,13 @@ describe("docs/security.md maps every line of the security bar to existing tests
     expect([...table.keys()].filter((line) => pending.has(line))).toEqual([]);
   });
 
-  it.runIf(sharedLines !== undefined)("every numbered line of the shared security.md is mapped or listed as not yet covered, and no other line is", () => {
-    const covered = [...table.keys(), ...pending.keys()].sort((a, b) => a - b);
-    expect(covered).toEqual(sharedLines);
-  });
+  it.runIf(sharedLines !== undefined)(
+    "every numbered line of the shared security.md is mapped or listed as not yet covered, and no other line is",
+    () => {
+      const covered = [...table.keys(), ...pending.keys()].sort((a, b) => a - b);
+      expect(covered).toEqual(sharedLines);
+    },
+  );
 
   it("every line listed as not yet covered names the issue that covers it", () => {
     expect([...pending].filter(([, issue]) => issue === undefined).map(([line]) => line)).toEqual([]);
@@ -101,7 +105,10 @@ describe("docs/security.md maps every line of the security bar to existing tests
   it("the table draws on the tests of every part of the server", () => {
     const files = [...table.values()].flat().map((reference) => reference.file);
     for (const part of ["session", "http", "routes", "gateway", "auth-client", "auth-service", "ops"]) {
-      expect(files.some((file) => file.startsWith(`test/server/${part}/`)), part).toBe(true);
+      expect(
+        files.some((file) => file.startsWith(`test/server/${part}/`)),
+        part,
+      ).toBe(true);
     }
   });
 });

@@ -36,7 +36,8 @@ async function recordEvents(page: Page, types: string[]): Promise<() => Promise<
   await page.evaluate((names) => {
     const seen: { type: string; detail: unknown }[] = [];
     (window as unknown as { __events: typeof seen }).__events = seen;
-    for (const name of names) document.addEventListener(name, (event) => seen.push({ type: event.type, detail: (event as CustomEvent).detail }));
+    for (const name of names)
+      document.addEventListener(name, (event) => seen.push({ type: event.type, detail: (event as CustomEvent).detail }));
   }, types);
   return () => page.evaluate(() => (window as unknown as { __events: { type: string; detail: unknown }[] }).__events);
 }
@@ -99,7 +100,13 @@ it("meets issue 3's acceptance on a host page under the strict CSP", async () =>
     await page.locator('auth-gate [slot="anonymous"]').waitFor({ state: "visible" });
     await screenshot(page, "acceptance-2-revoked");
 
-    expect((await events()).map(({ type }) => type)).toEqual(["auth-signup", "auth-logout", "auth-error", "auth-login", "auth-session-expired"]);
+    expect((await events()).map(({ type }) => type)).toEqual([
+      "auth-signup",
+      "auth-logout",
+      "auth-error",
+      "auth-login",
+      "auth-session-expired",
+    ]);
     expect((await events())[2]!.detail).toMatchObject({ code: "invalid_credentials" });
     expect((await events())[4]!.detail).toEqual({ reason: "unauthenticated" });
 

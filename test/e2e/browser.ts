@@ -24,12 +24,17 @@ declare global {
 }
 
 /** A context whose pages report CSP violations and page errors to the returned Problems. */
-export async function watchedContext(browser: Browser, options: Parameters<Browser["newContext"]>[0] = {}): Promise<{ context: BrowserContext; problems: Problems }> {
+export async function watchedContext(
+  browser: Browser,
+  options: Parameters<Browser["newContext"]>[0] = {},
+): Promise<{ context: BrowserContext; problems: Problems }> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...options });
   await context.addInitScript(() => {
     window.__cspViolations = [];
     document.addEventListener("securitypolicyviolation", (event) => {
-      window.__cspViolations!.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`);
+      window.__cspViolations!.push(
+        `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`,
+      );
     });
   });
   const pageErrors: string[] = [];
@@ -66,7 +71,10 @@ export async function openDemo(context: BrowserContext, url: string): Promise<Pa
 
 /** A fresh account's credentials (the reference auth service wants 8+ characters). */
 export function newAccount(prefix: string): { email: string; password: string } {
-  return { email: `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`, password: "correct horse battery staple" };
+  return {
+    email: `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`,
+    password: "correct horse battery staple",
+  };
 }
 
 /** Fills and submits the form of <auth-login> or <auth-signup> like a user, with the mouse. */
@@ -107,5 +115,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
     return { violations: results.violations, passes: results.passes.length };
   });
   if (passes < 10) throw new Error(`axe-core checked almost nothing (${passes} rules passed): is the page empty?`);
-  return violations.map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")}`);
+  return violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")}`,
+  );
 }

@@ -19,7 +19,8 @@ const BUILDS: [output: string, script: string][] = [
 /** Builds each missing output; never rebuilds one that exists (tests must not race a build). */
 export function buildIfMissing(): void {
   for (const [output, script] of BUILDS) {
-    if (!fs.existsSync(path.join(root, output))) execFileSync("npm", ["run", "--silent", script], { cwd: root, stdio: "inherit", timeout: 300_000 });
+    if (!fs.existsSync(path.join(root, output)))
+      execFileSync("npm", ["run", "--silent", script], { cwd: root, stdio: "inherit", timeout: 300_000 });
   }
 }
 

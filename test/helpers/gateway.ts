@@ -190,7 +190,10 @@ export const sha256 = (data: Buffer | string): string => createHash("sha256").up
 /** A raw GET to the gateway with the client's session cookie and `X-CSRF: 1`. */
 export function rawGatewayGet(client: CookieClient, target: string, extraHeaders: string[] = []): Promise<RawAnswer> {
   const { host } = new URL(client.baseUrl);
-  return rawRequest(client.baseUrl, [`GET ${target} HTTP/1.1`, `Host: ${host}`, "X-CSRF: 1", `Cookie: ${client.cookieHeader()}`, ...extraHeaders].join("\r\n"));
+  return rawRequest(
+    client.baseUrl,
+    [`GET ${target} HTTP/1.1`, `Host: ${host}`, "X-CSRF: 1", `Cookie: ${client.cookieHeader()}`, ...extraHeaders].join("\r\n"),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,8 +47,16 @@ export function entryArgs(entry: string): string[] {
   return ["--import", "tsx", entry];
 }
 
-export function startProcess(label: string, args: string[], env: Record<string, string | undefined>, ready: RegExp, timeoutMs = 30_000): Promise<TestProcess> {
-  const clean = Object.fromEntries(Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+export function startProcess(
+  label: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  ready: RegExp,
+  timeoutMs = 30_000,
+): Promise<TestProcess> {
+  const clean = Object.fromEntries(
+    Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
   const child = spawn(process.execPath, args, { cwd: ROOT, env: clean, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   let output = "";

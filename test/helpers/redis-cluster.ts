@@ -86,14 +86,22 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       for (let attempt = 0; ; attempt++) {
         const port = await freePort();
         const args = [
-          "--port", String(port),
-          "--bind", "127.0.0.1",
-          "--cluster-enabled", "yes",
-          "--cluster-config-file", path.join(dir, `nodes-${port}.conf`),
-          "--cluster-node-timeout", "5000",
-          "--save", "",
-          "--appendonly", "no",
-          "--dir", dir,
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          path.join(dir, `nodes-${port}.conf`),
+          "--cluster-node-timeout",
+          "5000",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dir",
+          dir,
         ];
         try {
           nodes.push({ port, process: await launchRedis(port, args) });

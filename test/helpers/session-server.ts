@@ -100,7 +100,11 @@ export async function startTestSessionServer(options: TestServerOptions = {}): P
   let redis: ReturnType<typeof createClient> | undefined;
   async function redisClient(): Promise<ReturnType<typeof createClient>> {
     if (!redis) {
-      redis = createClient({ url: config.redisUrl, socket: { reconnectStrategy: () => 100, connectTimeout: 1000 }, disableOfflineQueue: true });
+      redis = createClient({
+        url: config.redisUrl,
+        socket: { reconnectStrategy: () => 100, connectTimeout: 1000 },
+        disableOfflineQueue: true,
+      });
       redis.on("error", () => undefined);
       await redis.connect();
     }
@@ -133,7 +137,9 @@ export async function startTestSessionServer(options: TestServerOptions = {}): P
     },
     async sessionTtlMs(sid) {
       if (config.redisUrl) return (await redisClient()).pTTL(SESSION_KEY_PREFIX + sid);
-      const row = sqlite((db) => db.prepare("SELECT expires_at FROM sessions WHERE sid = ?").get(sid) as { expires_at: number } | undefined);
+      const row = sqlite(
+        (db) => db.prepare("SELECT expires_at FROM sessions WHERE sid = ?").get(sid) as { expires_at: number } | undefined,
+      );
       return row ? row.expires_at - Date.now() : -2;
     },
     async rawSession(sid) {

@@ -9,7 +9,10 @@ import { PASSWORD, startTestSessionServer, uniqueEmail, type TestResponse, type 
 
 const UUID_V1 = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-async function withLegacy<T>(options: LegacyAuthServiceOptions, run: (server: TestSessionServer, legacy: LegacyAuthService) => Promise<T>): Promise<T> {
+async function withLegacy<T>(
+  options: LegacyAuthServiceOptions,
+  run: (server: TestSessionServer, legacy: LegacyAuthService) => Promise<T>,
+): Promise<T> {
   const legacy = await startLegacyAuthService(options);
   const server = await startTestSessionServer({ authService: legacy.url });
   try {
@@ -59,7 +62,9 @@ describe.each(["2019", "problem+json", "hydra-422"] as const)("signup violations
   it("maps an invalid e-mail to invalid_email", async () => {
     const response = await server.client().post("/auth/signup", { email: "someone@nowhere", password: PASSWORD });
     expect(response.status).toBe(422);
-    expect(response.body.violations).toEqual([{ field: "email", code: "invalid_email", message: "This value is not a valid email address." }]);
+    expect(response.body.violations).toEqual([
+      { field: "email", code: "invalid_email", message: "This value is not a valid email address." },
+    ]);
   });
 });
 
@@ -70,20 +75,23 @@ describe("login failures of every shape become one 401 invalid_credentials", () 
   }
   const bodies: string[] = [];
 
-  it.each(shapes)("upstream $loginFailureStatus as $loginFailureShape: 401, identical for unknown e-mail and wrong password", async (options) => {
-    await withLegacy(options, async (server) => {
-      const c = server.client();
-      const email = uniqueEmail("shape");
-      expect((await c.post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
-      const wrongPassword = await server.client().post("/auth/login", { email, password: "wrong password" });
-      const unknownEmail = await server.client().post("/auth/login", { email: uniqueEmail("nobody"), password: "wrong password" });
-      expect(wrongPassword.status).toBe(401);
-      expect(wrongPassword.body).toEqual({ error: "invalid_credentials", message: expect.any(String) });
-      expect(unknownEmail.text).toBe(wrongPassword.text);
-      expect(headersWithoutDate(unknownEmail)).toEqual(headersWithoutDate(wrongPassword));
-      bodies.push(wrongPassword.text);
-    });
-  });
+  it.each(shapes)(
+    "upstream $loginFailureStatus as $loginFailureShape: 401, identical for unknown e-mail and wrong password",
+    async (options) => {
+      await withLegacy(options, async (server) => {
+        const c = server.client();
+        const email = uniqueEmail("shape");
+        expect((await c.post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
+        const wrongPassword = await server.client().post("/auth/login", { email, password: "wrong password" });
+        const unknownEmail = await server.client().post("/auth/login", { email: uniqueEmail("nobody"), password: "wrong password" });
+        expect(wrongPassword.status).toBe(401);
+        expect(wrongPassword.body).toEqual({ error: "invalid_credentials", message: expect.any(String) });
+        expect(unknownEmail.text).toBe(wrongPassword.text);
+        expect(headersWithoutDate(unknownEmail)).toEqual(headersWithoutDate(wrongPassword));
+        bodies.push(wrongPassword.text);
+      });
+    },
+  );
 
   it("the body is the same across all upstream shapes", () => {
     expect(bodies).toHaveLength(shapes.length);

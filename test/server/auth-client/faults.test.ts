@@ -6,7 +6,15 @@ import { LEGACY_FAULT_DETAIL, startLegacyAuthService, type LegacyAuthService } f
 import { STORE_MODES } from "../../helpers/auth-modes.js";
 import { closedOrigin } from "../../helpers/free-port.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, startTestSessionServer, uniqueEmail, type CookieClient, type TestResponse, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  sidOf,
+  startTestSessionServer,
+  uniqueEmail,
+  type CookieClient,
+  type TestResponse,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const AUTH_TIMEOUT_MS = 300;
 /** Scheduling slack on a busy machine; the fixture hangs for 5 s, so anything under that bound proves the timeout. */
@@ -38,7 +46,11 @@ describe.each(STORE_MODES)("auth service faults (%s store, legacy fixture)", (st
 
   beforeAll(async () => {
     legacy = await startLegacyAuthService();
-    server = await startTestSessionServer({ authService: legacy.url, redisUrl: redisUrl(), env: { AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS) } });
+    server = await startTestSessionServer({
+      authService: legacy.url,
+      redisUrl: redisUrl(),
+      env: { AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS) },
+    });
   });
   afterAll(async () => {
     await server?.close();

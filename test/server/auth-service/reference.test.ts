@@ -128,9 +128,30 @@ describe("POST /api/users (sign up)", () => {
   it.each([
     ["a short password", { email: "short@example.org", password: "1234567" }, [["password", VIOLATION_CODES.tooShort]]],
     ["an invalid e-mail", { email: "not-an-email", password: PASSWORD }, [["email", VIOLATION_CODES.invalidEmail]]],
-    ["missing fields", {}, [["email", VIOLATION_CODES.blank], ["password", VIOLATION_CODES.blank]]],
-    ["blank fields", { email: "  ", password: "" }, [["email", VIOLATION_CODES.blank], ["password", VIOLATION_CODES.blank]]],
-    ["wrong types", { email: 42, password: ["x"] }, [["email", VIOLATION_CODES.wrongType], ["password", VIOLATION_CODES.wrongType]]],
+    [
+      "missing fields",
+      {},
+      [
+        ["email", VIOLATION_CODES.blank],
+        ["password", VIOLATION_CODES.blank],
+      ],
+    ],
+    [
+      "blank fields",
+      { email: "  ", password: "" },
+      [
+        ["email", VIOLATION_CODES.blank],
+        ["password", VIOLATION_CODES.blank],
+      ],
+    ],
+    [
+      "wrong types",
+      { email: 42, password: ["x"] },
+      [
+        ["email", VIOLATION_CODES.wrongType],
+        ["password", VIOLATION_CODES.wrongType],
+      ],
+    ],
     ["a password over 4096 characters", { email: "long@example.org", password: "x".repeat(4097) }, [["password", VIOLATION_CODES.tooLong]]],
   ])("rejects %s with 422 and the matching violations", async (_name, payload, expected) => {
     const response = await api.post("/api/users", payload);
@@ -154,7 +175,11 @@ describe("POST /api/users (sign up)", () => {
       const response = await api.post("/api/users", raw);
       expect(response.status).toBe(400);
       expect(response.headers.get("content-type")).toBe("application/ld+json; charset=utf-8");
-      expect(await response.json()).toMatchObject({ "@context": "/api/contexts/Error", "@type": "hydra:Error", "hydra:title": "An error occurred" });
+      expect(await response.json()).toMatchObject({
+        "@context": "/api/contexts/Error",
+        "@type": "hydra:Error",
+        "hydra:title": "An error occurred",
+      });
     }
   });
 

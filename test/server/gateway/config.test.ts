@@ -17,7 +17,11 @@ describe("gateway configuration", () => {
   });
 
   it("parses name=http://host:port/base lists (trailing slash dropped, no base allowed)", () => {
-    const config = loadConfig({ ...base, UPSTREAMS: "notes=http://127.0.0.1:4001/base/, other=https://svc.internal:8443 ", UPSTREAM_TIMEOUT_MS: "300" });
+    const config = loadConfig({
+      ...base,
+      UPSTREAMS: "notes=http://127.0.0.1:4001/base/, other=https://svc.internal:8443 ",
+      UPSTREAM_TIMEOUT_MS: "300",
+    });
     expect([...config.upstreams.values()]).toEqual([
       { name: "notes", origin: "http://127.0.0.1:4001", basePath: "/base" },
       { name: "other", origin: "https://svc.internal:8443", basePath: "" },

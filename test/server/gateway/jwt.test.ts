@@ -305,7 +305,9 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
     expect(refreshTokens.size).toBeGreaterThan(10);
     expect(jwts.size).toBeGreaterThanOrEqual(3); // 2019-dialect JWTs name no user: two issued in one second are identical
     const secrets = [...refreshTokens, ...jwts, ...[...jwts].map((jwt) => jwt.split(".")[2]!)];
-    const responses = clients.flatMap((c) => c.history.map((h) => ({ where: `${h.method} ${h.path}`, text: h.response.text + "\n" + JSON.stringify(h.response.headers) })));
+    const responses = clients.flatMap((c) =>
+      c.history.map((h) => ({ where: `${h.method} ${h.path}`, text: h.response.text + "\n" + JSON.stringify(h.response.headers) })),
+    );
     expect(responses.length).toBeGreaterThan(100);
     const logs = server.logs();
     expect(logs.length).toBeGreaterThan(0);

@@ -198,7 +198,10 @@ describe("path traversal and smuggling", () => {
   );
 
   it("a Host header naming another site changes nothing about where the call goes", async () => {
-    const response = await rawRequest(server.url, `GET /api/echo/x HTTP/1.1\r\nHost: evil.example\r\nX-CSRF: 1\r\nCookie: ${client.cookieHeader()}`);
+    const response = await rawRequest(
+      server.url,
+      `GET /api/echo/x HTTP/1.1\r\nHost: evil.example\r\nX-CSRF: 1\r\nCookie: ${client.cookieHeader()}`,
+    );
     expect(response.status).toBe(200);
     expect(echo.requests.map((r) => r.url)).toEqual(["/base/x"]);
     expect(echo.requests[0]!.headers.host).toBe(`127.0.0.1:${echo.port}`);
@@ -220,7 +223,11 @@ describe("headers sent upstream", () => {
     const seen = echo.requests[0]!;
     const jwt = bearerOf(seen);
     const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", server.running.authServiceUrl));
-    const { payload, protectedHeader } = await jwtVerify(jwt, jwks, { algorithms: ["RS256"], audience: "auth-elements", issuer: server.running.authServiceUrl });
+    const { payload, protectedHeader } = await jwtVerify(jwt, jwks, {
+      algorithms: ["RS256"],
+      audience: "auth-elements",
+      issuer: server.running.authServiceUrl,
+    });
     expect(protectedHeader.alg).toBe("RS256");
     expect(payload.sub).toBe(user.id);
     expect(payload.exp! * 1000).toBeGreaterThan(Date.now());
@@ -281,7 +288,16 @@ describe("headers sent upstream", () => {
     ]);
     expect(response.status).toBe(200);
     const seen = echo.requests[0]!;
-    for (const name of ["keep-alive", "te", "upgrade", "proxy-authorization", "proxy-connection", "trailer", "x-secret-hop", "x-other-hop"]) {
+    for (const name of [
+      "keep-alive",
+      "te",
+      "upgrade",
+      "proxy-authorization",
+      "proxy-connection",
+      "trailer",
+      "x-secret-hop",
+      "x-other-hop",
+    ]) {
       expect(seen.headers[name], name).toBeUndefined();
     }
     expect(String(seen.headers.connection ?? "")).not.toMatch(/x-secret-hop|x-other-hop|close/i);
@@ -333,7 +349,10 @@ describe("responses from upstream", () => {
 describe("bodies", () => {
   it("a 512 KiB POST arrives intact (Content-Length)", async () => {
     const body = patternBytes(512 * 1024);
-    const response = await client.post("/api/echo/upload", undefined, { raw: body, headers: { "content-type": "application/octet-stream" } });
+    const response = await client.post("/api/echo/upload", undefined, {
+      raw: body,
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(response.status).toBe(200);
     const seen = echo.requests[0]!;
     expect(seen.complete).toBe(true);
@@ -403,13 +422,19 @@ describe("bodies", () => {
   });
 
   it("exactly GATEWAY_BODY_LIMIT_BYTES passes", async () => {
-    const response = await client.post("/api/echo/limit", undefined, { raw: Buffer.alloc(BODY_LIMIT, 7), headers: { "content-type": "application/octet-stream" } });
+    const response = await client.post("/api/echo/limit", undefined, {
+      raw: Buffer.alloc(BODY_LIMIT, 7),
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(response.status).toBe(200);
     expect(echo.requests[0]!.body.length).toBe(BODY_LIMIT);
   });
 
   it("over the limit with Content-Length: 413 payload_too_large, the upstream never called", async () => {
-    const response = await client.post("/api/echo/too-big", undefined, { raw: Buffer.alloc(BODY_LIMIT + 1, 7), headers: { "content-type": "application/octet-stream" } });
+    const response = await client.post("/api/echo/too-big", undefined, {
+      raw: Buffer.alloc(BODY_LIMIT + 1, 7),
+      headers: { "content-type": "application/octet-stream" },
+    });
     expectError(response, 413, "payload_too_large");
     await sleep(50);
     nothingReachedUpstreams();
@@ -452,7 +477,10 @@ describe("upstream failures", () => {
 
   it("the timeout also holds after a request body (POST to a hung upstream: 504 in time)", async () => {
     const started = Date.now();
-    const response = await client.post("/api/echo/hang", undefined, { raw: patternBytes(100_000), headers: { "content-type": "application/octet-stream" } });
+    const response = await client.post("/api/echo/hang", undefined, {
+      raw: patternBytes(100_000),
+      headers: { "content-type": "application/octet-stream" },
+    });
     expectError(response, 504, "upstream_timeout");
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 500);
   });
@@ -498,7 +526,13 @@ describe("CSRF and session checks", () => {
   });
 
   it("a disallowed Origin (or Origin: null, or Sec-Fetch-Site: cross-site) gets 403, even with X-CSRF", async () => {
-    for (const headers of [{ origin: "http://evil.example" }, { origin: "null" }, { origin: "http://host.example.evil" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }]) {
+    for (const headers of [
+      { origin: "http://evil.example" },
+      { origin: "null" },
+      { origin: "http://host.example.evil" },
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+    ]) {
       expectError(await apiGet(client, "/api/echo/x", headers), 403, "csrf_rejected");
       expectError(await client.post("/api/echo/x", { a: 1 }, { headers }), 403, "csrf_rejected");
     }

@@ -9,7 +9,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startLegacyAuthService, type LegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { apiGet, bearerOf, expiryMs, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sleep, startTestSessionServer, type CookieClient, type TestResponse, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  sleep,
+  startTestSessionServer,
+  type CookieClient,
+  type TestResponse,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 let redis: RedisServer;
 let legacy: LegacyAuthService;
@@ -246,7 +253,11 @@ describe("Redis down and back", () => {
 
   it("killed without persistence: sessions are lost, callers read as anonymous after restart and can sign in again", async () => {
     const volatile = await startRedisServer();
-    const server = await startTestSessionServer({ redisUrl: volatile.url, authService: legacy.url, env: { UPSTREAMS: `echo=${echo.origin}/base` } });
+    const server = await startTestSessionServer({
+      redisUrl: volatile.url,
+      authService: legacy.url,
+      env: { UPSTREAMS: `echo=${echo.origin}/base` },
+    });
     try {
       const c = server.client();
       const user = await signUp(c, "volatile");

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_MODES } from "../../helpers/auth-modes.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, startTestSessionServer, uniqueEmail, type CookieClient, type TestResponse, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  sidOf,
+  startTestSessionServer,
+  uniqueEmail,
+  type CookieClient,
+  type TestResponse,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const APP = "https://app.example.com";
 const OTHER_APP = "http://localhost:5173";
@@ -85,8 +93,16 @@ describe.each(STORE_MODES)("CSRF and CORS (%s store)", (store) => {
   describe("security 15: an Origin or Sec-Fetch-Site outside ALLOWED_ORIGINS gets 403", () => {
     it("a foreign Origin on signup, login and logout: 403 even with X-CSRF", async () => {
       const { c, email } = await signedIn();
-      for (const origin of ["https://evil.example", "null", "https://app.example.com.evil.example", "http://app.example.com", "https://app.example.com:8443"]) {
-        expectCsrfRejected(await server.client().post("/auth/signup", { email: uniqueEmail(), password: PASSWORD }, { headers: { origin } }));
+      for (const origin of [
+        "https://evil.example",
+        "null",
+        "https://app.example.com.evil.example",
+        "http://app.example.com",
+        "https://app.example.com:8443",
+      ]) {
+        expectCsrfRejected(
+          await server.client().post("/auth/signup", { email: uniqueEmail(), password: PASSWORD }, { headers: { origin } }),
+        );
         expectCsrfRejected(await server.client().post("/auth/login", { email, password: PASSWORD }, { headers: { origin } }));
         expectCsrfRejected(await c.post("/auth/logout", undefined, { headers: { origin } }));
       }
@@ -96,10 +112,14 @@ describe.each(STORE_MODES)("CSRF and CORS (%s store)", (store) => {
     it("without Origin, Sec-Fetch-Site cross-site or same-site gets 403; same-origin and none pass", async () => {
       const { email } = await signedIn();
       for (const site of ["cross-site", "same-site"]) {
-        expectCsrfRejected(await server.client().post("/auth/login", { email, password: PASSWORD }, { headers: { "sec-fetch-site": site } }));
+        expectCsrfRejected(
+          await server.client().post("/auth/login", { email, password: PASSWORD }, { headers: { "sec-fetch-site": site } }),
+        );
       }
       for (const site of ["same-origin", "none"]) {
-        expect((await server.client().post("/auth/login", { email, password: PASSWORD }, { headers: { "sec-fetch-site": site } })).status).toBe(200);
+        expect(
+          (await server.client().post("/auth/login", { email, password: PASSWORD }, { headers: { "sec-fetch-site": site } })).status,
+        ).toBe(200);
       }
     });
 
@@ -178,7 +198,9 @@ describe("ALLOWED_ORIGINS unset: only the server's own origin", () => {
     const server = await startTestSessionServer();
     try {
       const email = uniqueEmail();
-      expect((await server.client({ headers: { origin: server.url } }).post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
+      expect((await server.client({ headers: { origin: server.url } }).post("/auth/signup", { email, password: PASSWORD })).status).toBe(
+        201,
+      );
       const foreign = await server.client({ headers: { origin: APP } }).post("/auth/login", { email, password: PASSWORD });
       expectCsrfRejected(foreign);
       expectNoCors(foreign);

@@ -16,7 +16,10 @@ afterAll(async () => {
 });
 
 function expectError(response: TestResponse, status: number, code: string): void {
-  expect({ status: response.status, body: response.body }).toEqual({ status, body: expect.objectContaining({ error: code, message: expect.any(String) }) });
+  expect({ status: response.status, body: response.body }).toEqual({
+    status,
+    body: expect.objectContaining({ error: code, message: expect.any(String) }),
+  });
   expect(response.header("content-type")).toMatch(/^application\/json/);
   expect(response.header("cache-control")).toBe("no-store");
 }
@@ -36,11 +39,20 @@ const LOGIN_BODY = JSON.stringify({ email: "someone@example.org", password: "x" 
 
 /** Header-level attacks that Node's HTTP parser rejects before any application code runs. */
 const HEADER_ATTACKS: Array<[string, string]> = [
-  ["CR inside a header value", `POST /auth/login HTTP/1.1\r\nHost: h\r\nX-CSRF: 1\rSet-Cookie: injected=1\r\nContent-Type: application/json\r\nContent-Length: ${LOGIN_BODY.length}\r\n\r\n${LOGIN_BODY}`],
-  ["bare LF inside a header value", `POST /auth/login HTTP/1.1\r\nHost: h\r\nX-CSRF: 1\nSet-Cookie: injected=1\r\nContent-Type: application/json\r\nContent-Length: ${LOGIN_BODY.length}\r\n\r\n${LOGIN_BODY}`],
+  [
+    "CR inside a header value",
+    `POST /auth/login HTTP/1.1\r\nHost: h\r\nX-CSRF: 1\rSet-Cookie: injected=1\r\nContent-Type: application/json\r\nContent-Length: ${LOGIN_BODY.length}\r\n\r\n${LOGIN_BODY}`,
+  ],
+  [
+    "bare LF inside a header value",
+    `POST /auth/login HTTP/1.1\r\nHost: h\r\nX-CSRF: 1\nSet-Cookie: injected=1\r\nContent-Type: application/json\r\nContent-Length: ${LOGIN_BODY.length}\r\n\r\n${LOGIN_BODY}`,
+  ],
   ["NUL inside a header value", `GET /auth/session HTTP/1.1\r\nHost: h\r\nCookie: auth.sid=a\u0000b\r\n\r\n`],
   ["obsolete line folding", `GET /auth/session HTTP/1.1\r\nHost: h\r\nCookie: auth.sid=a\r\n b\r\n\r\n`],
-  ["Transfer-Encoding with Content-Length (smuggling)", `POST /auth/login HTTP/1.1\r\nHost: h\r\nX-CSRF: 1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n`],
+  [
+    "Transfer-Encoding with Content-Length (smuggling)",
+    `POST /auth/login HTTP/1.1\r\nHost: h\r\nX-CSRF: 1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n`,
+  ],
   ["a space in a header name", `GET /auth/session HTTP/1.1\r\nHost: h\r\nX CSRF: 1\r\n\r\n`],
   ["a raw non-ASCII byte in the request target", `GET /auth/\u00e9 HTTP/1.1\r\nHost: h\r\n\r\n`],
   ["a request line with extra parts", `GET /auth/session HTTP/1.1 extra\r\nHost: h\r\n\r\n`],
@@ -89,16 +101,32 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
     it("application/ld+json and a charset parameter are JSON", async () => {
       const email = uniqueEmail();
       const body = JSON.stringify({ email, password: PASSWORD });
-      expect((await server.client().post("/auth/signup", undefined, { raw: body, headers: { "content-type": "application/ld+json" } })).status).toBe(201);
-      expect((await server.client().post("/auth/login", undefined, { raw: body, headers: { "content-type": "application/json; charset=utf-8" } })).status).toBe(200);
+      expect(
+        (await server.client().post("/auth/signup", undefined, { raw: body, headers: { "content-type": "application/ld+json" } })).status,
+      ).toBe(201);
+      expect(
+        (
+          await server
+            .client()
+            .post("/auth/login", undefined, { raw: body, headers: { "content-type": "application/json; charset=utf-8" } })
+        ).status,
+      ).toBe(200);
     });
   });
 
   describe("security 27: body size", () => {
     it("a body over the limit: 413 payload_too_large", async () => {
       const big = JSON.stringify({ email: uniqueEmail(), password: "x".repeat(20_000) });
-      expectError(await server.client().post("/auth/login", undefined, { raw: big, headers: { "content-type": "application/json" } }), 413, "payload_too_large");
-      expectError(await server.client().post("/auth/signup", undefined, { raw: big, headers: { "content-type": "application/json" } }), 413, "payload_too_large");
+      expectError(
+        await server.client().post("/auth/login", undefined, { raw: big, headers: { "content-type": "application/json" } }),
+        413,
+        "payload_too_large",
+      );
+      expectError(
+        await server.client().post("/auth/signup", undefined, { raw: big, headers: { "content-type": "application/json" } }),
+        413,
+        "payload_too_large",
+      );
     });
 
     it("a 4 MB body: 413, or the connection is cut, but never a 5xx", async () => {
@@ -135,7 +163,11 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
       ["invalid escape", '{"email":"\\x41","password":"x"}'],
     ])("%s: 400 on login and signup", async (_name, raw) => {
       for (const path of ["/auth/login", "/auth/signup"]) {
-        expectError(await server.client().post(path, undefined, { raw, headers: { "content-type": "application/json" } }), 400, "bad_request");
+        expectError(
+          await server.client().post(path, undefined, { raw, headers: { "content-type": "application/json" } }),
+          400,
+          "bad_request",
+        );
       }
     });
   });
@@ -166,7 +198,11 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
     });
 
     it("invalid UTF-8 bytes in the body: a 4xx", async () => {
-      const raw = Buffer.concat([Buffer.from('{"email":"a'), Buffer.from([0xff, 0xfe, 0xc0, 0x80]), Buffer.from(`@example.org","password":"${PASSWORD}"}`)]);
+      const raw = Buffer.concat([
+        Buffer.from('{"email":"a'),
+        Buffer.from([0xff, 0xfe, 0xc0, 0x80]),
+        Buffer.from(`@example.org","password":"${PASSWORD}"}`),
+      ]);
       for (const path of ["/auth/login", "/auth/signup"]) {
         expectClientError(await server.client().post(path, undefined, { raw, headers: { "content-type": "application/json" } }));
       }
@@ -182,11 +218,21 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
       const email = uniqueEmail("unicode");
       const raw = (password: string) => `{"email":"${email}","password":"${password}"}`;
       const password = "p\\u00e4ss \\ud83d\\udd11 \\u202e\\u0000 \\u200f w\\u00f6rd";
-      const signup = await server.client().post("/auth/signup", undefined, { raw: raw(password), headers: { "content-type": "application/json" } });
+      const signup = await server
+        .client()
+        .post("/auth/signup", undefined, { raw: raw(password), headers: { "content-type": "application/json" } });
       expect(signup.status).toBe(201);
-      expect((await server.client().post("/auth/login", undefined, { raw: raw(password), headers: { "content-type": "application/json" } })).status).toBe(200);
-      expect((await server.client().post("/auth/login", undefined, { raw: raw("p\\u00e4ss"), headers: { "content-type": "application/json" } })).status).toBe(401);
-      const lone = await server.client().post("/auth/login", undefined, { raw: raw("\\ud800\\ud800"), headers: { "content-type": "application/json" } });
+      expect(
+        (await server.client().post("/auth/login", undefined, { raw: raw(password), headers: { "content-type": "application/json" } }))
+          .status,
+      ).toBe(200);
+      expect(
+        (await server.client().post("/auth/login", undefined, { raw: raw("p\\u00e4ss"), headers: { "content-type": "application/json" } }))
+          .status,
+      ).toBe(401);
+      const lone = await server
+        .client()
+        .post("/auth/login", undefined, { raw: raw("\\ud800\\ud800"), headers: { "content-type": "application/json" } });
       expectError(lone, 401, "invalid_credentials");
     });
 
@@ -194,17 +240,50 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
       const signup = await server.client().post("/auth/signup", { email: uniqueEmail(), password: "p".repeat(5_000) });
       expectError(signup, 422, "validation_failed");
       expect(signup.body.violations).toEqual([{ field: "password", code: "too_long", message: expect.any(String) }]);
-      expectError(await server.client().post("/auth/login", { email: uniqueEmail(), password: "p".repeat(5_000) }), 401, "invalid_credentials");
+      expectError(
+        await server.client().post("/auth/login", { email: uniqueEmail(), password: "p".repeat(5_000) }),
+        401,
+        "invalid_credentials",
+      );
     });
 
     it("__proto__ and constructor keys are plain data", async () => {
       const raw = `{"__proto__":{"email":"x@example.org","admin":true},"constructor":{"prototype":{"x":1}},"email":"${uniqueEmail()}","password":"x"}`;
-      expectError(await server.client().post("/auth/login", undefined, { raw, headers: { "content-type": "application/json" } }), 401, "invalid_credentials");
-      expectError(await server.client().post("/auth/login", undefined, { raw: '{"__proto__":{"email":"a@b.org","password":"x"}}', headers: { "content-type": "application/json" } }), 400, "bad_request");
+      expectError(
+        await server.client().post("/auth/login", undefined, { raw, headers: { "content-type": "application/json" } }),
+        401,
+        "invalid_credentials",
+      );
+      expectError(
+        await server
+          .client()
+          .post("/auth/login", undefined, {
+            raw: '{"__proto__":{"email":"a@b.org","password":"x"}}',
+            headers: { "content-type": "application/json" },
+          }),
+        400,
+        "bad_request",
+      );
     });
 
     it("a small fuzz of odd bodies and types never gets a 5xx", async () => {
-      const bodies = ["", " ", "{", "}", "{}", "[", "\u0000", "\ufffd", '{"":""}', '{"email":"","password":"","email2":1}', "1e999", '{"email":1e999}', "\ud800", '{"a":"\\ud800"}', "{\"email\":\"\u2028\u2029\"}"];
+      const bodies = [
+        "",
+        " ",
+        "{",
+        "}",
+        "{}",
+        "[",
+        "\u0000",
+        "\ufffd",
+        '{"":""}',
+        '{"email":"","password":"","email2":1}',
+        "1e999",
+        '{"email":1e999}',
+        "\ud800",
+        '{"a":"\\ud800"}',
+        '{"email":"\u2028\u2029"}',
+      ];
       const types = ["application/json", "application/problem+json", "application/json; charset=utf-8", "application/json; charset=ascii"];
       for (const raw of bodies) {
         for (const type of types) {
@@ -237,7 +316,10 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
     });
 
     it("percent-encoded CR LF in the path: 404 not_found in the error shape, no injected header", async () => {
-      const { raw: answer } = await readUntilClose(server.url, "GET /auth/session%0d%0aSet-Cookie:%20injected=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+      const { raw: answer } = await readUntilClose(
+        server.url,
+        "GET /auth/session%0d%0aSet-Cookie:%20injected=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+      );
       expect(statusOf(answer)).toBe(404);
       expect(answer).not.toMatch(/\r\nSet-Cookie:/i);
       expect(answer).toContain('"error":"not_found"');

@@ -8,7 +8,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startLegacyAuthService, type LegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { signUp } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sleep, startTestSessionServer, uniqueEmail, type CookieClient, type Env, type TestResponse, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  sleep,
+  startTestSessionServer,
+  uniqueEmail,
+  type CookieClient,
+  type Env,
+  type TestResponse,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const ACCOUNT_FAILURES = 3;
 const ADDRESS_FAILURES = 8;
@@ -40,7 +49,12 @@ async function pair(env: Env): Promise<[TestSessionServer, TestSessionServer]> {
     redisUrl: redis.url,
     authService: legacy.url,
     sessionSecret: "rate-limit-pair-secret-0123456789abcdef",
-    env: { RATE_LIMIT_ACCOUNT_FAILURES: String(ACCOUNT_FAILURES), RATE_LIMIT_ADDRESS_FAILURES: String(ADDRESS_FAILURES), RATE_LIMIT_WINDOW: `${WINDOW_S}s`, ...env },
+    env: {
+      RATE_LIMIT_ACCOUNT_FAILURES: String(ACCOUNT_FAILURES),
+      RATE_LIMIT_ADDRESS_FAILURES: String(ADDRESS_FAILURES),
+      RATE_LIMIT_WINDOW: `${WINDOW_S}s`,
+      ...env,
+    },
   };
   return Promise.all([startTestSessionServer(options), startTestSessionServer(options)]);
 }
@@ -73,55 +87,67 @@ describe("rate limits across two instances sharing one Redis", () => {
     await b?.close();
   });
 
-  it("per account: failures on either instance count together, both answer 429 with Retry-After, and the lockout expires", { timeout: 20_000 }, async () => {
-    const { email } = await signUp(a.client(), "rl-acct");
-    for (let i = 0; i < ACCOUNT_FAILURES; i++) {
-      const server = i % 2 === 0 ? a : b;
-      expect((await server.client().post("/auth/login", { email, password: `wrong ${i}` })).status).toBe(401);
-    }
-    expectLimited(await a.client().post("/auth/login", { email, password: PASSWORD }));
-    const limited = await b.client().post("/auth/login", { email, password: PASSWORD });
-    expectLimited(limited);
-    // Other accounts from the same address are not affected by this account's lockout.
-    const { email: otherEmail } = await signUp(b.client(), "rl-other");
-    expect((await a.client().post("/auth/login", { email: otherEmail, password: PASSWORD })).status).toBe(200);
+  it(
+    "per account: failures on either instance count together, both answer 429 with Retry-After, and the lockout expires",
+    { timeout: 20_000 },
+    async () => {
+      const { email } = await signUp(a.client(), "rl-acct");
+      for (let i = 0; i < ACCOUNT_FAILURES; i++) {
+        const server = i % 2 === 0 ? a : b;
+        expect((await server.client().post("/auth/login", { email, password: `wrong ${i}` })).status).toBe(401);
+      }
+      expectLimited(await a.client().post("/auth/login", { email, password: PASSWORD }));
+      const limited = await b.client().post("/auth/login", { email, password: PASSWORD });
+      expectLimited(limited);
+      // Other accounts from the same address are not affected by this account's lockout.
+      const { email: otherEmail } = await signUp(b.client(), "rl-other");
+      expect((await a.client().post("/auth/login", { email: otherEmail, password: PASSWORD })).status).toBe(200);
 
-    await sleep(limited.body.retryAfter * 1000 + 250);
-    const c = b.client();
-    expect((await c.post("/auth/login", { email, password: PASSWORD })).status).toBe(200);
-    expect((await c.get("/auth/session")).body.authenticated).toBe(true);
-  });
+      await sleep(limited.body.retryAfter * 1000 + 250);
+      const c = b.client();
+      expect((await c.post("/auth/login", { email, password: PASSWORD })).status).toBe(200);
+      expect((await c.get("/auth/session")).body.authenticated).toBe(true);
+    },
+  );
 
-  it("no enumeration: a known and an unknown account get the same status, body and headers, before and after the lockout", { timeout: 20_000 }, async () => {
-    const { email: known } = await signUp(a.client(), "rl-known");
-    const unknown = uniqueEmail("rl-unknown");
-    const answers: Record<"known" | "unknown", TestResponse[]> = { known: [], unknown: [] };
-    for (let i = 0; i <= ACCOUNT_FAILURES; i++) {
-      const server = i % 2 === 0 ? a : b;
-      answers.known.push(await server.client().post("/auth/login", { email: known, password: "wrong password" }));
-      answers.unknown.push(await server.client().post("/auth/login", { email: unknown, password: "wrong password" }));
-    }
-    expect(answers.known.map((r) => r.status)).toEqual([401, 401, 401, 429]);
-    expect(answers.unknown.map((r) => r.status)).toEqual([401, 401, 401, 429]);
-    answers.known.forEach((response, i) => expect(comparable(answers.unknown[i]!)).toEqual(comparable(response)));
-    expect(Math.abs(answers.known[3]!.body.retryAfter - answers.unknown[3]!.body.retryAfter)).toBeLessThanOrEqual(1);
-    // No rate-limit headers that would count down differently for real accounts.
-    for (const response of [...answers.known, ...answers.unknown]) {
-      expect(Object.keys(response.headers).filter((name) => /ratelimit/i.test(name))).toEqual([]);
-    }
-  });
+  it(
+    "no enumeration: a known and an unknown account get the same status, body and headers, before and after the lockout",
+    { timeout: 20_000 },
+    async () => {
+      const { email: known } = await signUp(a.client(), "rl-known");
+      const unknown = uniqueEmail("rl-unknown");
+      const answers: Record<"known" | "unknown", TestResponse[]> = { known: [], unknown: [] };
+      for (let i = 0; i <= ACCOUNT_FAILURES; i++) {
+        const server = i % 2 === 0 ? a : b;
+        answers.known.push(await server.client().post("/auth/login", { email: known, password: "wrong password" }));
+        answers.unknown.push(await server.client().post("/auth/login", { email: unknown, password: "wrong password" }));
+      }
+      expect(answers.known.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+      expect(answers.unknown.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+      answers.known.forEach((response, i) => expect(comparable(answers.unknown[i]!)).toEqual(comparable(response)));
+      expect(Math.abs(answers.known[3]!.body.retryAfter - answers.unknown[3]!.body.retryAfter)).toBeLessThanOrEqual(1);
+      // No rate-limit headers that would count down differently for real accounts.
+      for (const response of [...answers.known, ...answers.unknown]) {
+        expect(Object.keys(response.headers).filter((name) => /ratelimit/i.test(name))).toEqual([]);
+      }
+    },
+  );
 
-  it("per address: failures on many accounts from one address, spread over both instances, lock that address out on both until the window ends", { timeout: 20_000 }, async () => {
-    for (let i = 0; i < ADDRESS_FAILURES; i++) {
-      const server = i % 2 === 0 ? a : b;
-      expect((await server.client().post("/auth/login", { email: uniqueEmail("spray"), password: "wrong" })).status).toBe(401);
-    }
-    expectLimited(await a.client().post("/auth/login", { email: uniqueEmail("spray"), password: "wrong" }));
-    const limited = await b.client().post("/auth/signup", { email: uniqueEmail("spray"), password: PASSWORD });
-    expectLimited(limited);
-    await sleep(limited.body.retryAfter * 1000 + 250);
-    expect((await a.client().post("/auth/login", { email: uniqueEmail("spray"), password: "wrong" })).status).toBe(401);
-  });
+  it(
+    "per address: failures on many accounts from one address, spread over both instances, lock that address out on both until the window ends",
+    { timeout: 20_000 },
+    async () => {
+      for (let i = 0; i < ADDRESS_FAILURES; i++) {
+        const server = i % 2 === 0 ? a : b;
+        expect((await server.client().post("/auth/login", { email: uniqueEmail("spray"), password: "wrong" })).status).toBe(401);
+      }
+      expectLimited(await a.client().post("/auth/login", { email: uniqueEmail("spray"), password: "wrong" }));
+      const limited = await b.client().post("/auth/signup", { email: uniqueEmail("spray"), password: PASSWORD });
+      expectLimited(limited);
+      await sleep(limited.body.retryAfter * 1000 + 250);
+      expect((await a.client().post("/auth/login", { email: uniqueEmail("spray"), password: "wrong" })).status).toBe(401);
+    },
+  );
 });
 
 describe("the client address behind proxies (TRUST_PROXY)", () => {
@@ -146,7 +172,9 @@ describe("the client address behind proxies (TRUST_PROXY)", () => {
     try {
       const from = (server: TestSessionServer, address: string): CookieClient => server.client({ headers: { "x-forwarded-for": address } });
       for (let i = 0; i < ADDRESS_FAILURES; i++) {
-        expect((await from(i % 2 === 0 ? a : b, "203.0.113.7").post("/auth/login", { email: uniqueEmail("tp"), password: "wrong" })).status).toBe(401);
+        expect(
+          (await from(i % 2 === 0 ? a : b, "203.0.113.7").post("/auth/login", { email: uniqueEmail("tp"), password: "wrong" })).status,
+        ).toBe(401);
       }
       expectLimited(await from(b, "203.0.113.7").post("/auth/login", { email: uniqueEmail("tp"), password: "wrong" }));
       expectLimited(await from(a, "203.0.113.7").post("/auth/login", { email: uniqueEmail("tp"), password: "wrong" }));

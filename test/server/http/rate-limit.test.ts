@@ -5,7 +5,15 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_MODES } from "../../helpers/auth-modes.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sleep, startTestSessionServer, uniqueEmail, type CookieClient, type TestResponse, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  sleep,
+  startTestSessionServer,
+  uniqueEmail,
+  type CookieClient,
+  type TestResponse,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const ACCOUNT_FAILURES = 3;
 const ADDRESS_FAILURES = 6;

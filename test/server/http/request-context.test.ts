@@ -78,9 +78,13 @@ describe.each(SETTINGS)("TRUST_PROXY %s", (_label, trustProxy, trusted) => {
   it("/auth routes: the rate-limit address is the forwarded client behind a trusted proxy, else the peer whatever X-Forwarded-For says", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const response = await server.client().post("/auth/login", { email: uniqueEmail("ctx"), password: "wrong password" }, {
-        headers: { "x-forwarded-for": `9.9.${i}.9` },
-      });
+      const response = await server.client().post(
+        "/auth/login",
+        { email: uniqueEmail("ctx"), password: "wrong password" },
+        {
+          headers: { "x-forwarded-for": `9.9.${i}.9` },
+        },
+      );
       statuses.push(response.status);
     }
     // Five addresses with one failure each, or one address with five failures against a limit of 3.

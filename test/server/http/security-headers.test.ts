@@ -7,7 +7,14 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyAuthService, type LegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, parseSetCookie, startTestSessionServer, uniqueEmail, type TestResponse, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  parseSetCookie,
+  startTestSessionServer,
+  uniqueEmail,
+  type TestResponse,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 let redis: RedisServer;
 let legacy: LegacyAuthService;
@@ -69,13 +76,26 @@ describe("security 26: security headers on the server's own responses", () => {
 describe("security 26 and TRUST_PROXY: HTTPS behind a TLS-terminating proxy", () => {
   const secret = randomBytes(32).toString("base64url");
   const production = (env: Record<string, string | undefined>) =>
-    startTestSessionServer({ redisUrl: redis.url, authService: legacy.url, sessionSecret: secret, env: { NODE_ENV: "production", ...env } });
+    startTestSessionServer({
+      redisUrl: redis.url,
+      authService: legacy.url,
+      sessionSecret: secret,
+      env: { NODE_ENV: "production", ...env },
+    });
 
   it("HSTS with a year's max-age and includeSubDomains when COOKIE_SECURE is on (TRUST_PROXY=1, X-Forwarded-Proto: https)", async () => {
-    const server = await startTestSessionServer({ redisUrl: redis.url, authService: legacy.url, env: { COOKIE_SECURE: "true", TRUST_PROXY: "1" } });
+    const server = await startTestSessionServer({
+      redisUrl: redis.url,
+      authService: legacy.url,
+      env: { COOKIE_SECURE: "true", TRUST_PROXY: "1" },
+    });
     try {
       const c = server.client({ headers: { "x-forwarded-proto": "https" } });
-      for (const response of [await c.get("/auth/session"), await c.get("/healthz"), await c.post("/auth/login", { email: uniqueEmail(), password: "x" })]) {
+      for (const response of [
+        await c.get("/auth/session"),
+        await c.get("/healthz"),
+        await c.post("/auth/login", { email: uniqueEmail(), password: "x" }),
+      ]) {
         expect(response.header("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
         expectHelmet(response, "https");
       }
@@ -109,16 +129,19 @@ describe("security 26 and TRUST_PROXY: HTTPS behind a TLS-terminating proxy", ()
   it.each([
     ["unset", undefined],
     ["false", "false"],
-  ])("TRUST_PROXY %s in production: a spoofed X-Forwarded-Proto: https is not believed, no Secure cookie goes out over plain HTTP", async (_label, trustProxy) => {
-    const server = await production({ TRUST_PROXY: trustProxy });
-    try {
-      const c = server.client({ headers: { "x-forwarded-proto": "https" } });
-      const signup = await c.post("/auth/signup", { email: uniqueEmail("spoof"), password: PASSWORD });
-      expect(signup.status).toBeLessThan(500);
-      expect(signup.setCookie).toEqual([]);
-      expect((await c.get("/auth/session")).body).toEqual({ authenticated: false });
-    } finally {
-      await server.close();
-    }
-  });
+  ])(
+    "TRUST_PROXY %s in production: a spoofed X-Forwarded-Proto: https is not believed, no Secure cookie goes out over plain HTTP",
+    async (_label, trustProxy) => {
+      const server = await production({ TRUST_PROXY: trustProxy });
+      try {
+        const c = server.client({ headers: { "x-forwarded-proto": "https" } });
+        const signup = await c.post("/auth/signup", { email: uniqueEmail("spoof"), password: PASSWORD });
+        expect(signup.status).toBeLessThan(500);
+        expect(signup.setCookie).toEqual([]);
+        expect((await c.get("/auth/session")).body).toEqual({ authenticated: false });
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });

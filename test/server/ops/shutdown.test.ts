@@ -44,7 +44,12 @@ async function startStack(): Promise<Stack> {
   const dataDir = tempDataDir();
   const [redis, auth, upstream] = await Promise.all([
     startRedisServer(),
-    startProcess("auth service", entryArgs("server/auth-service/main.ts"), { AUTH_SERVICE_PORT: "0", DATA_DIR: `${dataDir}/auth` }, /listening on (http:\/\/\S+)/),
+    startProcess(
+      "auth service",
+      entryArgs("server/auth-service/main.ts"),
+      { AUTH_SERVICE_PORT: "0", DATA_DIR: `${dataDir}/auth` },
+      /listening on (http:\/\/\S+)/,
+    ),
     startProcess("upstream", ["test/fixtures/slow-upstream.mjs"], { PORT: "0" }, /listening on (http:\/\/\S+)/),
   ]);
   const server = await startProcess(
@@ -112,23 +117,28 @@ async function terminate(stack: Stack, fates: Array<[Dependency, Fate]>): Promis
 /** Every dependency healthy (one row stands for all three), then each one killed and each frozen. */
 const SCENARIOS: Array<[Dependency, Fate]> = [
   ["redis", "healthy"],
-  ...(["redis", "auth service", "upstream"] as const).flatMap((dependency) => (["killed", "frozen"] as const).map((fate): [Dependency, Fate] => [dependency, fate])),
+  ...(["redis", "auth service", "upstream"] as const).flatMap((dependency) =>
+    (["killed", "frozen"] as const).map((fate): [Dependency, Fate] => [dependency, fate]),
+  ),
 ];
 
 describe("SIGTERM with a slow request in flight", { timeout: 40_000 }, () => {
-  it.each(SCENARIOS)("the %s %s: exit 0 within SHUTDOWN_TIMEOUT_MS plus a second, the request in flight answered", async (dependency, fate) => {
-    const stack = await startStack();
-    const inFlight = api(stack.url, stack.cookie, "/api/slow/slow?ms=800");
-    await sleep(200);
-    const exit = await terminate(stack, [[dependency, fate]]);
-    const answer = await inFlight;
-    expect(exit.code).toBe(0);
-    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
-    // Never an empty reply: the answer it was waiting for, or an honest failure when its upstream is gone.
-    const expected = dependency === "upstream" && fate === "killed" ? 502 : dependency === "upstream" && fate === "frozen" ? 503 : 200;
-    expect(answer.status).toBe(expected);
-    if (expected === 200) expect(answer.header("connection")).toBe("close");
-  });
+  it.each(SCENARIOS)(
+    "the %s %s: exit 0 within SHUTDOWN_TIMEOUT_MS plus a second, the request in flight answered",
+    async (dependency, fate) => {
+      const stack = await startStack();
+      const inFlight = api(stack.url, stack.cookie, "/api/slow/slow?ms=800");
+      await sleep(200);
+      const exit = await terminate(stack, [[dependency, fate]]);
+      const answer = await inFlight;
+      expect(exit.code).toBe(0);
+      expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
+      // Never an empty reply: the answer it was waiting for, or an honest failure when its upstream is gone.
+      const expected = dependency === "upstream" && fate === "killed" ? 502 : dependency === "upstream" && fate === "frozen" ? 503 : 200;
+      expect(answer.status).toBe(expected);
+      if (expected === 200) expect(answer.header("connection")).toBe("close");
+    },
+  );
 
   it("healthy dependencies: the server finishes the request without waiting out the timeout, and no session is lost", async () => {
     const stack = await startStack();
@@ -169,34 +179,37 @@ describe("SIGTERM with a slow request in flight", { timeout: 40_000 }, () => {
 });
 
 describe("SIGTERM under load while Redis, the auth service and the upstream are killed at the same instant", { timeout: 60_000 }, () => {
-  it.each([1, 2, 3, 4, 5])("run %i: exit 0 within SHUTDOWN_TIMEOUT_MS plus a second, every request answered or refused, none left hanging", async () => {
-    const stack = await startStack();
-    let running = true;
-    const answers: number[] = [];
-    const worker = async (): Promise<void> => {
-      while (running) {
-        const path = answers.length % 2 === 0 ? "/api/slow/fast" : "/auth/session";
-        try {
-          answers.push((await api(stack.url, stack.cookie, path)).status);
-        } catch {
-          answers.push(-1); // refused: the listener is gone
-          await sleep(20);
+  it.each([1, 2, 3, 4, 5])(
+    "run %i: exit 0 within SHUTDOWN_TIMEOUT_MS plus a second, every request answered or refused, none left hanging",
+    async () => {
+      const stack = await startStack();
+      let running = true;
+      const answers: number[] = [];
+      const worker = async (): Promise<void> => {
+        while (running) {
+          const path = answers.length % 2 === 0 ? "/api/slow/fast" : "/auth/session";
+          try {
+            answers.push((await api(stack.url, stack.cookie, path)).status);
+          } catch {
+            answers.push(-1); // refused: the listener is gone
+            await sleep(20);
+          }
         }
-      }
-    };
-    const workers = Array.from({ length: 32 }, worker);
-    await sleep(400);
-    const exit = await terminate(stack, [
-      ["redis", "killed"],
-      ["auth service", "killed"],
-      ["upstream", "killed"],
-    ]);
-    running = false;
-    await Promise.all(workers);
-    expect(exit.code).toBe(0);
-    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
-    expect(answers.filter((status) => status === 200).length).toBeGreaterThan(0);
-    // Every answer is a real HTTP status or a refused connection; 0 would be an empty reply.
-    expect(answers.filter((status) => status === 0)).toEqual([]);
-  });
+      };
+      const workers = Array.from({ length: 32 }, worker);
+      await sleep(400);
+      const exit = await terminate(stack, [
+        ["redis", "killed"],
+        ["auth service", "killed"],
+        ["upstream", "killed"],
+      ]);
+      running = false;
+      await Promise.all(workers);
+      expect(exit.code).toBe(0);
+      expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
+      expect(answers.filter((status) => status === 200).length).toBeGreaterThan(0);
+      // Every answer is a real HTTP status or a refused connection; 0 would be an empty reply.
+      expect(answers.filter((status) => status === 0)).toEqual([]);
+    },
+  );
 });

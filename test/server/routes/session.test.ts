@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MATRIX, startMode, type ModeSetup } from "../../helpers/auth-modes.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { CookieClient, PASSWORD, parseSetCookie, sidOf, uniqueEmail, type TestResponse } from "../../helpers/session-server.js";
+import { type CookieClient, PASSWORD, parseSetCookie, sidOf, uniqueEmail, type TestResponse } from "../../helpers/session-server.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID_V1 = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -90,7 +90,9 @@ describe.each(MATRIX)("/auth routes ($store store, $auth auth service)", (mode) 
         expect(response.setCookie).toEqual([]);
       }
       // A forged or stale cookie changes nothing either.
-      const forged = await c.get("/auth/session", { headers: { cookie: `${setup.server.config.cookieName}=s%3Anot-a-session.bad-signature` } });
+      const forged = await c.get("/auth/session", {
+        headers: { cookie: `${setup.server.config.cookieName}=s%3Anot-a-session.bad-signature` },
+      });
       expect(forged.body).toEqual({ authenticated: false });
       expect(forged.setCookie).toEqual([]);
       expect(await setup.server.storeSize()).toBe(before);
@@ -159,7 +161,12 @@ describe.each(MATRIX)("/auth routes ($store store, $auth auth service)", (mode) 
     });
 
     it("400 bad_request for wrong types", async () => {
-      for (const body of [{ email: 42, password: PASSWORD }, { email: uniqueEmail(), password: ["x"] }, { email: null, password: PASSWORD }, [uniqueEmail(), PASSWORD]]) {
+      for (const body of [
+        { email: 42, password: PASSWORD },
+        { email: uniqueEmail(), password: ["x"] },
+        { email: null, password: PASSWORD },
+        [uniqueEmail(), PASSWORD],
+      ]) {
         const response = await client().post("/auth/signup", body);
         expectErrorShape(response, 400, "bad_request");
         expect(response.setCookie).toEqual([]);
@@ -213,7 +220,11 @@ describe.each(MATRIX)("/auth routes ($store store, $auth auth service)", (mode) 
       const planted = victim.jar.get(setup.server.config.cookieName)!;
       // The attacker's cookie (a real, signed session id) is sent with the victim's login.
       const c = client();
-      const response = await c.post("/auth/login", { email, password: PASSWORD }, { headers: { cookie: `${setup.server.config.cookieName}=${planted}` } });
+      const response = await c.post(
+        "/auth/login",
+        { email, password: PASSWORD },
+        { headers: { cookie: `${setup.server.config.cookieName}=${planted}` } },
+      );
       expect(response.status).toBe(200);
       expect(c.jar.get(setup.server.config.cookieName)).not.toBe(planted);
     });
@@ -236,7 +247,12 @@ describe.each(MATRIX)("/auth routes ($store store, $auth auth service)", (mode) 
     });
 
     it("400 bad_request for wrong types or missing fields", async () => {
-      for (const body of [{ email: 1, password: PASSWORD }, { email: uniqueEmail(), password: true }, { email: uniqueEmail() }, ["a", "b"]]) {
+      for (const body of [
+        { email: 1, password: PASSWORD },
+        { email: uniqueEmail(), password: true },
+        { email: uniqueEmail() },
+        ["a", "b"],
+      ]) {
         const response = await client().post("/auth/login", body);
         expectErrorShape(response, 400, "bad_request");
       }
@@ -342,10 +358,22 @@ describe.each(MATRIX)("/auth routes ($store store, $auth auth service)", (mode) 
 
   it("unknown routes under /auth and elsewhere: 404 not_found; wrong methods: 405 with Allow", async () => {
     const c = client();
-    for (const [method, path] of [["GET", "/auth/nothing"], ["POST", "/auth/nothing"], ["GET", "/nothing"], ["GET", "/auth"], ["GET", "/auth/session/extra"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/auth/nothing"],
+      ["POST", "/auth/nothing"],
+      ["GET", "/nothing"],
+      ["GET", "/auth"],
+      ["GET", "/auth/session/extra"],
+    ] as const) {
       expectErrorShape(await c.request(method, path), 404, "not_found");
     }
-    for (const [method, path, allow] of [["GET", "/auth/login", "POST"], ["GET", "/auth/signup", "POST"], ["GET", "/auth/logout", "POST"], ["DELETE", "/auth/session", "GET, HEAD"], ["PUT", "/auth/login", "POST"]] as const) {
+    for (const [method, path, allow] of [
+      ["GET", "/auth/login", "POST"],
+      ["GET", "/auth/signup", "POST"],
+      ["GET", "/auth/logout", "POST"],
+      ["DELETE", "/auth/session", "GET, HEAD"],
+      ["PUT", "/auth/login", "POST"],
+    ] as const) {
       const response = await c.request(method, path);
       expectErrorShape(response, 405, "method_not_allowed");
       expect(response.header("allow")).toBe(allow);

@@ -3,7 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_MODES } from "../../helpers/auth-modes.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, parseSetCookie, sidOf, startTestSessionServer, uniqueEmail, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  parseSetCookie,
+  sidOf,
+  startTestSessionServer,
+  uniqueEmail,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -123,7 +130,9 @@ describe.each(STORE_MODES)("session cookie (%s store)", (store) => {
     for (const headers of [{ "x-session-id": sid }, { authorization: `Bearer ${value}` }, { "x-auth-sid": value }]) {
       expect((await other.get("/auth/session", { headers })).body).toEqual({ authenticated: false });
     }
-    expect((await other.get(`/auth/session?sid=${encodeURIComponent(value)}&auth.sid=${encodeURIComponent(value)}`)).body).toEqual({ authenticated: false });
+    expect((await other.get(`/auth/session?sid=${encodeURIComponent(value)}&auth.sid=${encodeURIComponent(value)}`)).body).toEqual({
+      authenticated: false,
+    });
     // An unsigned id or one signed with another secret is no session either.
     expect((await other.get("/auth/session", { headers: { cookie: `auth.sid=${sid}` } })).body).toEqual({ authenticated: false });
     expect((await other.get("/auth/session", { headers: { cookie: `auth.sid=s%3A${sid}.AAAA` } })).body).toEqual({ authenticated: false });

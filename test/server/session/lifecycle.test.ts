@@ -12,7 +12,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startLegacyAuthService, type LegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { apiGet, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, sleep, startTestSessionServer, waitFor, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  PASSWORD,
+  sidOf,
+  sleep,
+  startTestSessionServer,
+  waitFor,
+  type CookieClient,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 let redis: RedisServer;
 let legacy: LegacyAuthService;
@@ -87,37 +95,45 @@ describe.each(["redis", "embedded"] as const)("security 7: a slow request finish
     expect(await server.running.backend.kv.get(`jwt:${sid}`)).toBeNull();
   });
 
-  it("a failed login still waiting for the auth service while the session logs out does not revive the old session", { timeout: 20_000 }, async () => {
-    const c = server.client();
-    const user = await signUp(c, `slow-fail-${store}`);
-    const sid = sidOfClient(server, c);
-    const tab = sameBrowser(server, c);
-    legacy.fault = { delayMs: 800, only: "login" };
-    const loginsBefore = legacy.counts.login;
-    const slow = tab.post("/auth/login", { email: user.email, password: "wrong password" });
-    await until(() => legacy.counts.login > loginsBefore);
-    expect((await c.post("/auth/logout")).status).toBe(204);
-    expect((await slow).status).toBe(401);
-    await expectGone(tab, sid, user.id);
-  });
+  it(
+    "a failed login still waiting for the auth service while the session logs out does not revive the old session",
+    { timeout: 20_000 },
+    async () => {
+      const c = server.client();
+      const user = await signUp(c, `slow-fail-${store}`);
+      const sid = sidOfClient(server, c);
+      const tab = sameBrowser(server, c);
+      legacy.fault = { delayMs: 800, only: "login" };
+      const loginsBefore = legacy.counts.login;
+      const slow = tab.post("/auth/login", { email: user.email, password: "wrong password" });
+      await until(() => legacy.counts.login > loginsBefore);
+      expect((await c.post("/auth/logout")).status).toBe(204);
+      expect((await slow).status).toBe(401);
+      await expectGone(tab, sid, user.id);
+    },
+  );
 
-  it("a successful login still waiting for the auth service while the old session logs out gives a new session, never the old one", { timeout: 20_000 }, async () => {
-    const c = server.client();
-    const user = await signUp(c, `slow-ok-${store}`);
-    const sid = sidOfClient(server, c);
-    const tab = sameBrowser(server, c);
-    const old = sameBrowser(server, c);
-    legacy.fault = { delayMs: 800, only: "login" };
-    const loginsBefore = legacy.counts.login;
-    const slow = tab.post("/auth/login", { email: user.email, password: PASSWORD });
-    await until(() => legacy.counts.login > loginsBefore);
-    expect((await c.post("/auth/logout")).status).toBe(204);
-    expect((await slow).status).toBe(200);
-    const newSid = sidOfClient(server, tab);
-    expect(newSid).not.toBe(sid);
-    await expectGone(old, sid, user.id);
-    expect((await tab.get("/auth/session")).body).toMatchObject({ authenticated: true, user: { id: user.id } });
-  });
+  it(
+    "a successful login still waiting for the auth service while the old session logs out gives a new session, never the old one",
+    { timeout: 20_000 },
+    async () => {
+      const c = server.client();
+      const user = await signUp(c, `slow-ok-${store}`);
+      const sid = sidOfClient(server, c);
+      const tab = sameBrowser(server, c);
+      const old = sameBrowser(server, c);
+      legacy.fault = { delayMs: 800, only: "login" };
+      const loginsBefore = legacy.counts.login;
+      const slow = tab.post("/auth/login", { email: user.email, password: PASSWORD });
+      await until(() => legacy.counts.login > loginsBefore);
+      expect((await c.post("/auth/logout")).status).toBe(204);
+      expect((await slow).status).toBe(200);
+      const newSid = sidOfClient(server, tab);
+      expect(newSid).not.toBe(sid);
+      await expectGone(old, sid, user.id);
+      expect((await tab.get("/auth/session")).body).toMatchObject({ authenticated: true, user: { id: user.id } });
+    },
+  );
 });
 
 describe("security 8: idle and absolute timeouts (Redis and embedded store side by side)", { concurrent: true }, () => {
@@ -186,7 +202,12 @@ describe("log out everywhere: POST /auth/sessions/revoke-all", () => {
   let a: TestSessionServer;
   let b: TestSessionServer;
   beforeAll(async () => {
-    const options = { redisUrl: redis.url, authService: legacy.url, sessionSecret: "revoke-all-shared-secret-0123456789abcdef", env: { UPSTREAMS: `echo=${echo.origin}/base` } };
+    const options = {
+      redisUrl: redis.url,
+      authService: legacy.url,
+      sessionSecret: "revoke-all-shared-secret-0123456789abcdef",
+      env: { UPSTREAMS: `echo=${echo.origin}/base` },
+    };
     [a, b] = await Promise.all([startTestSessionServer(options), startTestSessionServer(options)]);
   });
   afterAll(async () => {
@@ -194,114 +215,131 @@ describe("log out everywhere: POST /auth/sessions/revoke-all", () => {
     await b?.close();
   });
 
-  it("ends every session of the user on both instances, revokes their refresh tokens upstream, and leaves other users alone", { timeout: 20_000 }, async () => {
-    const first = a.client();
-    const user = await signUp(first, "everywhere");
-    const second = b.client();
-    expect((await second.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(200);
-    const bystander = a.client();
-    const other = await signUp(bystander, "bystander");
-    for (const [server, c] of [[a, first], [b, second], [a, bystander]] as const) expect((await apiGet(c, "/api/echo/warm")).status).toBe(200);
+  it(
+    "ends every session of the user on both instances, revokes their refresh tokens upstream, and leaves other users alone",
+    { timeout: 20_000 },
+    async () => {
+      const first = a.client();
+      const user = await signUp(first, "everywhere");
+      const second = b.client();
+      expect((await second.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(200);
+      const bystander = a.client();
+      const other = await signUp(bystander, "bystander");
+      for (const [, c] of [
+        [a, first],
+        [b, second],
+        [a, bystander],
+      ] as const)
+        expect((await apiGet(c, "/api/echo/warm")).status).toBe(200);
 
-    const sids = [sidOfClient(a, first), sidOfClient(b, second)];
-    const grants = await Promise.all(sids.map(async (sid) => (await a.running.backend.read(sid))!.record!));
-    expect(new Set(grants.map((g) => g.refreshToken)).size).toBe(2);
+      const sids = [sidOfClient(a, first), sidOfClient(b, second)];
+      const grants = await Promise.all(sids.map(async (sid) => (await a.running.backend.read(sid))!.record!));
+      expect(new Set(grants.map((g) => g.refreshToken)).size).toBe(2);
 
-    // CSRF-protected, and only for a signed-in caller.
-    expect((await first.request("POST", "/auth/sessions/revoke-all", undefined, { headers: { "x-csrf": undefined } })).body).toMatchObject({ error: "csrf_rejected" });
-    expect((await first.post("/auth/sessions/revoke-all", undefined, { headers: { origin: "http://evil.example" } })).status).toBe(403);
-    expect((await a.client().post("/auth/sessions/revoke-all")).body).toMatchObject({ error: "unauthenticated" });
-    expect((await sameBrowser(b, second).get("/auth/session")).body.authenticated).toBe(true);
+      // CSRF-protected, and only for a signed-in caller.
+      expect(
+        (await first.request("POST", "/auth/sessions/revoke-all", undefined, { headers: { "x-csrf": undefined } })).body,
+      ).toMatchObject({ error: "csrf_rejected" });
+      expect((await first.post("/auth/sessions/revoke-all", undefined, { headers: { origin: "http://evil.example" } })).status).toBe(403);
+      expect((await a.client().post("/auth/sessions/revoke-all")).body).toMatchObject({ error: "unauthenticated" });
+      expect((await sameBrowser(b, second).get("/auth/session")).body.authenticated).toBe(true);
 
-    const deletesBefore = legacy.requests.filter((r) => r.method === "DELETE").length;
-    const revoked = await first.post("/auth/sessions/revoke-all");
-    expect(revoked.status).toBe(200);
-    expect(revoked.body).toEqual({ revoked: 2 });
-    expect(revoked.setCookie.some((line) => line.startsWith(`${a.config.cookieName}=;`))).toBe(true);
+      const deletesBefore = legacy.requests.filter((r) => r.method === "DELETE").length;
+      const revoked = await first.post("/auth/sessions/revoke-all");
+      expect(revoked.status).toBe(200);
+      expect(revoked.body).toEqual({ revoked: 2 });
+      expect(revoked.setCookie.some((line) => line.startsWith(`${a.config.cookieName}=;`))).toBe(true);
 
-    // Both sessions are over, on both instances, and for the gateway too (even with a JWT cached in memory).
-    for (const c of [first, second]) {
-      for (const server of [a, b]) {
-        const tab = sameBrowser(server, c);
-        expect((await tab.get("/auth/session")).body).toEqual({ authenticated: false });
-        expect((await apiGet(tab, "/api/echo/after")).status).toBe(401);
+      // Both sessions are over, on both instances, and for the gateway too (even with a JWT cached in memory).
+      for (const c of [first, second]) {
+        for (const server of [a, b]) {
+          const tab = sameBrowser(server, c);
+          expect((await tab.get("/auth/session")).body).toEqual({ authenticated: false });
+          expect((await apiGet(tab, "/api/echo/after")).status).toBe(401);
+        }
       }
-    }
-    for (const sid of sids) expect(await a.running.backend.read(sid)).toBeNull();
-    expect(await a.running.backend.kv.members(`user-sessions:${user.id}`)).toEqual([]);
-    for (const sid of sids) expect(await a.running.backend.kv.get(`jwt:${sid}`)).toBeNull();
+      for (const sid of sids) expect(await a.running.backend.read(sid)).toBeNull();
+      expect(await a.running.backend.kv.members(`user-sessions:${user.id}`)).toEqual([]);
+      for (const sid of sids) expect(await a.running.backend.kv.get(`jwt:${sid}`)).toBeNull();
 
-    // Both refresh tokens were revoked upstream: DELETE was called for each, and each now gets no JWT.
-    const deletes = legacy.requests.filter((r) => r.method === "DELETE").slice(deletesBefore);
-    expect(deletes.map((r) => r.path).sort()).toEqual(grants.map((g) => g.refreshTokenIri).sort());
-    for (const grant of grants) {
-      const answer = await request(`${legacy.url}${grant.userIri}`, { headers: { "refresh-token": grant.refreshToken!, accept: "application/ld+json" } });
-      await answer.body.dump();
-      expect(answer.statusCode).toBe(403);
-    }
+      // Both refresh tokens were revoked upstream: DELETE was called for each, and each now gets no JWT.
+      const deletes = legacy.requests.filter((r) => r.method === "DELETE").slice(deletesBefore);
+      expect(deletes.map((r) => r.path).sort()).toEqual(grants.map((g) => g.refreshTokenIri).sort());
+      for (const grant of grants) {
+        const answer = await request(`${legacy.url}${grant.userIri}`, {
+          headers: { "refresh-token": grant.refreshToken!, accept: "application/ld+json" },
+        });
+        await answer.body.dump();
+        expect(answer.statusCode).toBe(403);
+      }
 
-    // The other user is untouched everywhere.
-    for (const server of [a, b]) {
-      const tab = sameBrowser(server, bystander);
-      expect((await tab.get("/auth/session")).body).toMatchObject({ authenticated: true, user: { id: other.id } });
-      expect((await apiGet(tab, "/api/echo/still-here")).status).toBe(200);
-    }
-    // And the user can sign in again afterwards.
-    expect((await first.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(200);
-    expect((await first.get("/auth/session")).body.authenticated).toBe(true);
-  });
+      // The other user is untouched everywhere.
+      for (const server of [a, b]) {
+        const tab = sameBrowser(server, bystander);
+        expect((await tab.get("/auth/session")).body).toMatchObject({ authenticated: true, user: { id: other.id } });
+        expect((await apiGet(tab, "/api/echo/still-here")).status).toBe(200);
+      }
+      // And the user can sign in again afterwards.
+      expect((await first.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(200);
+      expect((await first.get("/auth/session")).body.authenticated).toBe(true);
+    },
+  );
 });
 
 describe("security 10: every Redis key has the ae: prefix and a TTL", () => {
-  it("after a full scenario: sessions, per-user index, JWT cache and locks, rate-limit counters, revoke-all and logout", { timeout: 30_000 }, async () => {
-    const server = await startTestSessionServer({
-      redisUrl: redis.url,
-      authService: legacy.url,
-      env: { UPSTREAMS: `echo=${echo.origin}/base`, RATE_LIMIT_ACCOUNT_FAILURES: "2", RATE_LIMIT_ADDRESS_FAILURES: "50" },
-    });
-    const inspect = createClient({ url: redis.url });
-    await inspect.connect();
-    try {
-      const c = server.client();
-      const user = await signUp(c, "keys");
-      expect((await apiGet(c, "/api/echo/x")).status).toBe(200);
-      const other = server.client();
-      expect((await other.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(200);
-      for (let i = 0; i < 3; i++) await server.client().post("/auth/login", { email: user.email, password: "wrong password" });
-      expect((await server.client().post("/auth/login", { email: user.email, password: "wrong password" })).status).toBe(429);
-      await server.client().post("/auth/signup", { email: "not an e-mail", password: PASSWORD });
-      expect((await other.post("/auth/sessions/revoke-all")).status).toBe(200);
-      const third = server.client();
-      await signUp(third, "keys-2");
-      expect((await apiGet(third, "/api/echo/y")).status).toBe(200);
-      const fourth = server.client();
-      await signUp(fourth, "keys-3");
-      expect((await fourth.post("/auth/logout")).status).toBe(204);
-      // Catch a JWT lock while it is held: a slow first gateway call.
-      const fifth = server.client();
-      await signUp(fifth, "keys-4");
-      legacy.fault = { delayMs: 600, only: "jwt" };
-      const slow = apiGet(fifth, "/api/echo/slow");
-      await waitFor(async () => (await inspect.keys("ae:jwt-lock:*")).length > 0, 3_000, 10);
+  it(
+    "after a full scenario: sessions, per-user index, JWT cache and locks, rate-limit counters, revoke-all and logout",
+    { timeout: 30_000 },
+    async () => {
+      const server = await startTestSessionServer({
+        redisUrl: redis.url,
+        authService: legacy.url,
+        env: { UPSTREAMS: `echo=${echo.origin}/base`, RATE_LIMIT_ACCOUNT_FAILURES: "2", RATE_LIMIT_ADDRESS_FAILURES: "50" },
+      });
+      const inspect = createClient({ url: redis.url });
+      await inspect.connect();
+      try {
+        const c = server.client();
+        const user = await signUp(c, "keys");
+        expect((await apiGet(c, "/api/echo/x")).status).toBe(200);
+        const other = server.client();
+        expect((await other.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(200);
+        for (let i = 0; i < 3; i++) await server.client().post("/auth/login", { email: user.email, password: "wrong password" });
+        expect((await server.client().post("/auth/login", { email: user.email, password: "wrong password" })).status).toBe(429);
+        await server.client().post("/auth/signup", { email: "not an e-mail", password: PASSWORD });
+        expect((await other.post("/auth/sessions/revoke-all")).status).toBe(200);
+        const third = server.client();
+        await signUp(third, "keys-2");
+        expect((await apiGet(third, "/api/echo/y")).status).toBe(200);
+        const fourth = server.client();
+        await signUp(fourth, "keys-3");
+        expect((await fourth.post("/auth/logout")).status).toBe(204);
+        // Catch a JWT lock while it is held: a slow first gateway call.
+        const fifth = server.client();
+        await signUp(fifth, "keys-4");
+        legacy.fault = { delayMs: 600, only: "jwt" };
+        const slow = apiGet(fifth, "/api/echo/slow");
+        await waitFor(async () => (await inspect.keys("ae:jwt-lock:*")).length > 0, 3_000, 10);
 
-      const keys: string[] = [];
-      for await (const batch of inspect.scanIterator({ COUNT: 1000 })) keys.push(...batch);
-      const kinds = new Set(keys.map((key) => key.split(":").slice(0, 2).join(":")));
-      for (const kind of ["ae:sess", "ae:user-sessions", "ae:jwt", "ae:jwt-lock", "ae:rl"]) expect([...kinds], kind).toContain(kind);
-      expect(keys.some((key) => key.startsWith("ae:rl:acct:"))).toBe(true);
-      expect(keys.some((key) => key.startsWith("ae:rl:addr:"))).toBe(true);
-      const withoutTtl: string[] = [];
-      for (const key of keys) {
-        expect(key.startsWith("ae:"), key).toBe(true);
-        const ttl = await inspect.pTTL(key);
-        if (ttl <= 0 && ttl !== -2) withoutTtl.push(`${key} (${ttl})`); // -2: expired between SCAN and PTTL
+        const keys: string[] = [];
+        for await (const batch of inspect.scanIterator({ COUNT: 1000 })) keys.push(...batch);
+        const kinds = new Set(keys.map((key) => key.split(":").slice(0, 2).join(":")));
+        for (const kind of ["ae:sess", "ae:user-sessions", "ae:jwt", "ae:jwt-lock", "ae:rl"]) expect([...kinds], kind).toContain(kind);
+        expect(keys.some((key) => key.startsWith("ae:rl:acct:"))).toBe(true);
+        expect(keys.some((key) => key.startsWith("ae:rl:addr:"))).toBe(true);
+        const withoutTtl: string[] = [];
+        for (const key of keys) {
+          expect(key.startsWith("ae:"), key).toBe(true);
+          const ttl = await inspect.pTTL(key);
+          if (ttl <= 0 && ttl !== -2) withoutTtl.push(`${key} (${ttl})`); // -2: expired between SCAN and PTTL
+        }
+        expect(withoutTtl).toEqual([]);
+        expect((await slow).status).toBe(200);
+      } finally {
+        legacy.fault = {};
+        await inspect.close();
+        await server.close();
       }
-      expect(withoutTtl).toEqual([]);
-      expect((await slow).status).toBe(200);
-    } finally {
-      legacy.fault = {};
-      await inspect.close();
-      await server.close();
-    }
-  });
+    },
+  );
 });

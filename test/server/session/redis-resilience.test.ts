@@ -4,7 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { expectStoreUnavailable, PASSWORD, startTestSessionServer, timed, uniqueEmail, waitFor, type CookieClient, type TestResponse, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  expectStoreUnavailable,
+  PASSWORD,
+  startTestSessionServer,
+  timed,
+  uniqueEmail,
+  waitFor,
+  type CookieClient,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 let redis: RedisServer;
 let server: TestSessionServer;
@@ -18,8 +27,6 @@ afterAll(async () => {
   await server?.close();
   await redis?.stop();
 });
-
-
 
 async function signedIn(): Promise<CookieClient> {
   const c = server.client();

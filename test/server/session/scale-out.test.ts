@@ -44,7 +44,10 @@ async function logoutOnOneEndsBoth(a: TestSessionServer, b: TestSessionServer): 
   expect((await apiGet(onB, "/api/echo/warm-b")).status).toBe(200); // B now holds the JWT in its memory too
   const onBLater = sameSessionOn(b, onA);
   expect((await onA.post("/auth/logout")).status).toBe(204);
-  for (const [label, c] of [["instance A", sameSessionOn(a, onBLater)], ["instance B", onBLater]] as const) {
+  for (const [label, c] of [
+    ["instance A", sameSessionOn(a, onBLater)],
+    ["instance B", onBLater],
+  ] as const) {
     expect((await c.get("/auth/session")).body, label).toEqual({ authenticated: false });
     expect((await apiGet(c, "/api/echo/after-logout")).body, label).toMatchObject({ error: "unauthenticated" });
   }
@@ -80,7 +83,8 @@ describe("two instances on a local 3-master Redis Cluster (REDIS_CLUSTER_NODES)"
   it("both instances run on the cluster and report ready", async () => {
     expect(a.running.backend.kind).toBe("redis-cluster");
     expect(b.running.backend.kind).toBe("redis-cluster");
-    for (const server of [a, b]) expect((await server.client().get("/readyz")).body).toMatchObject({ status: "ready", checks: { sessionStore: "ok" } });
+    for (const server of [a, b])
+      expect((await server.client().get("/readyz")).body).toMatchObject({ status: "ready", checks: { sessionStore: "ok" } });
   });
 
   it("Redis Cluster: login on one instance, use on the other (session check and gateway)", async () => {
@@ -95,21 +99,25 @@ describe("two instances on a local 3-master Redis Cluster (REDIS_CLUSTER_NODES)"
     expect((await sameSessionOn(a, loginOnB).get("/auth/session")).body).toMatchObject({ authenticated: true, user: { id: user.id } });
   });
 
-  it("Redis Cluster: 100 concurrent first gateway calls spread over both instances make exactly 1 JWT request", { timeout: 30_000 }, async () => {
-    for (const delayMs of [200, 0]) {
-      const onA = a.client();
-      await signUp(onA, "cluster-burst");
-      const onB = sameSessionOn(b, onA);
-      echo.reset();
-      legacy.fault = delayMs ? { delayMs, only: "jwt" } : {};
-      const before = legacy.counts.jwt;
-      const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => apiGet(i % 2 === 0 ? onA : onB, `/api/echo/burst/${i}`)));
-      legacy.fault = {};
-      expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
-      expect(legacy.counts.jwt - before, `JWT requests (auth service delay ${delayMs} ms)`).toBe(1);
-      expect(new Set(echo.requests.map(bearerOf)).size).toBe(1);
-    }
-  });
+  it(
+    "Redis Cluster: 100 concurrent first gateway calls spread over both instances make exactly 1 JWT request",
+    { timeout: 30_000 },
+    async () => {
+      for (const delayMs of [200, 0]) {
+        const onA = a.client();
+        await signUp(onA, "cluster-burst");
+        const onB = sameSessionOn(b, onA);
+        echo.reset();
+        legacy.fault = delayMs ? { delayMs, only: "jwt" } : {};
+        const before = legacy.counts.jwt;
+        const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => apiGet(i % 2 === 0 ? onA : onB, `/api/echo/burst/${i}`)));
+        legacy.fault = {};
+        expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
+        expect(legacy.counts.jwt - before, `JWT requests (auth service delay ${delayMs} ms)`).toBe(1);
+        expect(new Set(echo.requests.map(bearerOf)).size).toBe(1);
+      }
+    },
+  );
 
   it("Redis Cluster: logout on one instance ends the session on both", async () => {
     await logoutOnOneEndsBoth(a, b);
@@ -125,7 +133,11 @@ describe("two instances on a local 3-master Redis Cluster (REDIS_CLUSTER_NODES)"
     await a.client().post("/auth/login", { email: "nobody@example.org", password: "wrong password" });
     const keys = await cluster.keys();
     expect(new Set(keys.map((k) => k.port)).size).toBe(3);
-    for (const kind of ["ae:sess:", "ae:jwt:", "ae:user-sessions:", "ae:rl:"]) expect(keys.some((k) => k.key.startsWith(kind)), kind).toBe(true);
+    for (const kind of ["ae:sess:", "ae:jwt:", "ae:user-sessions:", "ae:rl:"])
+      expect(
+        keys.some((k) => k.key.startsWith(kind)),
+        kind,
+      ).toBe(true);
     const bad = keys.filter((k) => !k.key.startsWith("ae:") || (k.pttl <= 0 && k.pttl !== -2));
     expect(bad).toEqual([]);
   });
@@ -137,7 +149,12 @@ describe("two instances on one plain Redis (REDIS_URL)", () => {
   let b: TestSessionServer;
   beforeAll(async () => {
     redis = await startRedisServer();
-    const options = { redisUrl: redis.url, authService: legacy.url, sessionSecret: randomBytes(32).toString("base64url"), env: { UPSTREAMS: `echo=${echo.origin}/base` } };
+    const options = {
+      redisUrl: redis.url,
+      authService: legacy.url,
+      sessionSecret: randomBytes(32).toString("base64url"),
+      env: { UPSTREAMS: `echo=${echo.origin}/base` },
+    };
     [a, b] = await Promise.all([startTestSessionServer(options), startTestSessionServer(options)]);
   });
   afterAll(async () => {

@@ -63,7 +63,11 @@ describe.each(STORE_MODES)("timeouts (%s store)", (store) => {
    * Uses the session every 400 ms until `until`; each use must find it alive and capped by the absolute
    * deadline. `lastUse` is when the server last saw it (its creation, or the previous call's end).
    */
-  async function keepUsing(session: { c: CookieClient; at: number }, until: number, lastUse: number): Promise<{ uses: number; lastUse: number }> {
+  async function keepUsing(
+    session: { c: CookieClient; at: number },
+    until: number,
+    lastUse: number,
+  ): Promise<{ uses: number; lastUse: number }> {
     let uses = 0;
     let last = lastUse;
     while (Date.now() < until) {

@@ -78,8 +78,6 @@ async function commandCalls(name: string): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-
-
 /** Rewrites the stored session JSON in place (same TTL), as another instance or an admin would. */
 async function rewriteSession(key: string, change: (session: any) => void): Promise<void> {
   const raw = await admin.get(key);
@@ -277,11 +275,15 @@ describe("connection trouble never serves a copy", () => {
     await rewriteSession(key, (session) => (session.user.email = email));
 
     const seen: TestResponse[] = [];
-    const back = await waitFor(async () => {
-      const response = await onB.get("/auth/session");
-      seen.push(response);
-      return response.status === 200;
-    }, 5_000, 20);
+    const back = await waitFor(
+      async () => {
+        const response = await onB.get("/auth/session");
+        seen.push(response);
+        return response.status === 200;
+      },
+      5_000,
+      20,
+    );
     expect(back).toBe(true);
     for (const response of seen) {
       if (response.status === 200) expect(response.body).toMatchObject({ authenticated: true, user: { id: user.id, email } });
