@@ -43,8 +43,8 @@ function publicTypes(): Plugin {
 export default defineConfig({
   plugins: [
     svelte({
-      // No component has a <style> block: styles are one constructable stylesheet (styles.ts),
-      // so nothing is injected that a CSP without 'unsafe-inline' would block.
+      // No component has a <style> block: styles are one constructable stylesheet (styles.css,
+      // adopted by styles.ts), so nothing is injected that a CSP without 'unsafe-inline' would block.
       compilerOptions: { customElement: true, discloseVersion: false, css: "external" },
       dynamicCompileOptions: ({ filename }) => (isElementSource(filename) ? undefined : { customElement: false }),
       emitCss: false,

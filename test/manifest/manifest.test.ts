@@ -1,7 +1,7 @@
 // dist/custom-elements.json, the framework typings generated from it and the README's element
 // tables must be what `npm run build:manifest` makes of the sources today, valid against the Custom
 // Elements Manifest schema, and complete: every element, attribute, event, slot and custom property
-// that design.md, components/auth-elements.d.ts and components/styles.ts say exists.
+// that design.md, components/auth-elements.d.ts and components/styles.css say exists.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,7 +108,7 @@ describe("dist/custom-elements.json", () => {
   });
 
   it("documents every --auth-* custom property the stylesheet reads, and only those", () => {
-    const used = new Set([...read("components/styles.ts").matchAll(/var\((--auth-[\w-]+)/g)].map((match) => match[1]!));
+    const used = new Set([...read("components/styles.css").matchAll(/var\((--auth-[\w-]+)/g)].map((match) => match[1]!));
     const documented = new Set(elementsOf(fresh).flatMap((declaration) => declaration.cssProperties!.map((property) => property.name)));
     expect([...documented].sort()).toEqual([...used].sort());
   });
