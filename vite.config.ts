@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig, type Plugin } from "vite";
+import { elementPropsPreprocessor } from "./scripts/build/element-props.js";
 import { nativeSlotsPreprocessor } from "./scripts/build/native-slots.js";
 
 /** components/<tag>/<tag>.svelte: the four elements. Other .svelte files are plain components. */
@@ -49,8 +50,8 @@ export default defineConfig({
       compilerOptions: { customElement: true, discloseVersion: false, css: "external" },
       dynamicCompileOptions: ({ filename }) => (isElementSource(filename) ? undefined : { customElement: false }),
       emitCss: false,
-      // The elements' <slot>s stay native.
-      preprocess: [nativeSlotsPreprocessor(isElementSource)],
+      // The elements' attributes come from their @attr JSDoc; their <slot>s stay native.
+      preprocess: [elementPropsPreprocessor(isElementSource), nativeSlotsPreprocessor(isElementSource)],
     }),
     ssrSafeCustomElements(),
     publicTypes(),
