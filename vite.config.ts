@@ -7,14 +7,14 @@ import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig, type Plugin } from "vite";
 import { elementPropsPreprocessor } from "./scripts/build/element-props.js";
 import { nativeSlotsPreprocessor } from "./scripts/build/native-slots.js";
-import { buildManifest } from "./scripts/manifest/element-docs.js";
+import { buildManifest, elementSources } from "./scripts/manifest/element-docs.js";
 import { publicTypes } from "./scripts/manifest/public-types.js";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
-/** components/<tag>/<tag>.svelte: the four elements. Other .svelte files are plain components. */
-const isElementSource = (file: string): boolean =>
-  /\/components\/(auth-login|auth-signup|auth-logout|auth-gate)\/\1\.svelte$/.test(file.split("?")[0]!);
+/** components/<tag>/<tag>.svelte with a `@tag` JSDoc: the elements. Other .svelte files are plain components. */
+const elementFiles = new Set(elementSources(root));
+const isElementSource = (file: string): boolean => elementFiles.has(file.split("?")[0]!);
 
 /**
  * Svelte's compiled custom elements subclass HTMLElement when the module loads, which throws in
