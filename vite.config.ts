@@ -1,13 +1,20 @@
 // Builds dist/auth-elements.js: one minified ES module with the four custom elements, the store
-// and the Svelte runtime, plus dist/auth-elements.d.ts (copied from components/auth-elements.d.ts).
+// and the Svelte runtime, plus dist/auth-elements.d.ts (what components/auth-elements.d.ts holds,
+// generated afresh from the sources, so that a build never ships stale types).
 // dist/ is shared with the server build (dist/server/), so it is never emptied here.
-import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig, type Plugin } from "vite";
+import { elementPropsPreprocessor } from "./scripts/build/element-props.js";
+import { nativeSlotsPreprocessor } from "./scripts/build/native-slots.js";
+import { buildManifest, elementSources } from "./scripts/manifest/element-docs.js";
+import { publicTypes } from "./scripts/manifest/public-types.js";
 
-/** components/<tag>/<tag>.svelte: the four elements. Other .svelte files are plain components. */
-const isElementSource = (file: string): boolean =>
-  /\/components\/(auth-login|auth-signup|auth-logout|auth-gate)\/\1\.svelte$/.test(file.split("?")[0]!);
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+/** components/<tag>/<tag>.svelte with a `@tag` JSDoc: the elements. Other .svelte files are plain components. */
+const elementFiles = new Set(elementSources(root));
+const isElementSource = (file: string): boolean => elementFiles.has(file.split("?")[0]!);
 
 /**
  * Svelte's compiled custom elements subclass HTMLElement when the module loads, which throws in
@@ -27,14 +34,14 @@ function ssrSafeCustomElements(): Plugin {
   };
 }
 
-function publicTypes(): Plugin {
+function publicTypesFile(): Plugin {
   return {
     name: "auth-elements:types",
     generateBundle() {
       this.emitFile({
         type: "asset",
         fileName: "auth-elements.d.ts",
-        source: readFileSync(new URL("./components/auth-elements.d.ts", import.meta.url), "utf8"),
+        source: publicTypes(root, buildManifest(root)),
       });
     },
   };
@@ -43,14 +50,16 @@ function publicTypes(): Plugin {
 export default defineConfig({
   plugins: [
     svelte({
-      // No component has a <style> block: styles are one constructable stylesheet (styles.ts),
-      // so nothing is injected that a CSP without 'unsafe-inline' would block.
+      // No component has a <style> block: styles are one constructable stylesheet (styles.css,
+      // adopted by styles.ts), so nothing is injected that a CSP without 'unsafe-inline' would block.
       compilerOptions: { customElement: true, discloseVersion: false, css: "external" },
       dynamicCompileOptions: ({ filename }) => (isElementSource(filename) ? undefined : { customElement: false }),
       emitCss: false,
+      // The elements' attributes come from their @attr JSDoc; their <slot>s stay native.
+      preprocess: [elementPropsPreprocessor(isElementSource), nativeSlotsPreprocessor(isElementSource)],
     }),
     ssrSafeCustomElements(),
-    publicTypes(),
+    publicTypesFile(),
   ],
   // nanostores reads process.env.NODE_ENV; a library build must not leave `process` in the browser.
   define: { "process.env.NODE_ENV": JSON.stringify("production") },

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { ENTRY_BUDGET as BUDGET } from "../scripts/check-size.mjs";
 import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
 
 process.chdir(root);
@@ -22,7 +23,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const GATEWAY_CONNECTIONS = (process.env.BENCH_GATEWAY_CONNECTIONS ?? `10,${CONNECTIONS}`).split(",").map(Number);
-const BUDGET = 18 * 1024;
 
 function load(url, options = {}) {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,8 @@
 // The page's session: one nanostores atom fed by the session server, shared by every element,
 // every bundle copy (see page-state.ts) and, through BroadcastChannel, every tab of the origin.
-// The first subscriber triggers the one GET <endpoint>/session of the page load.
-import type { ReadableAtom } from "nanostores";
+// The store's start (its first listener: an element, or framework code through useStore) starts
+// the one GET <endpoint>/session of the page load.
+import { onStart, type ReadableAtom } from "nanostores";
 import type { Credentials, RequestOptions, SessionState, User } from "./auth-elements.js";
 import { emit } from "./emit.js";
 import { page } from "./page-state.js";
@@ -126,13 +127,8 @@ export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {})
 // Listeners are installed by the first copy of the bundle only; later copies reuse its state.
 if (!page.wired) {
   page.wired = true;
-  // The first subscriber (an element, or framework code through useStore) starts the check.
-  const listen = page.session.listen;
-  page.session.listen = (listener) => {
-    startSession();
-    return listen(listener);
-  };
   if (hasDom) {
+    onStart(page.session, () => startSession());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && page.started) recheck();
     });

@@ -2,12 +2,9 @@ import { expect, fixture, html } from "@open-wc/testing";
 import { login, logout, refreshSession } from "../../dist/auth-elements.js";
 import { landingOf, openFrame, resetMock, until } from "../../test/browser/helpers.js";
 
-/** The light-DOM children the gate currently shows (assigned to its one visible slot). */
+/** The light-DOM children the gate currently shows: the ones the browser renders. */
 const shown = (gate: HTMLElement) =>
-  gate
-    .shadowRoot!.querySelector("slot")!
-    .assignedElements()
-    .map((element) => element.textContent);
+  [...gate.children].filter((child) => child.checkVisibility()).map((child) => child.textContent);
 
 function messageFrom(frame: HTMLIFrameElement, test: (data: any) => boolean, timeout = 3000): Promise<any> {
   return new Promise((resolve, reject) => {

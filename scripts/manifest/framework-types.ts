@@ -1,6 +1,6 @@
 // Generates the framework typings (dist/react.d.ts, dist/vue.d.ts, dist/svelte.d.ts) from the
 // manifest, so the attributes and events they accept are exactly the documented ones. Event detail
-// types come from AuthElementsEventMap in dist/auth-elements.d.ts, the one place they are written.
+// types come from AuthElementsEventMap in dist/auth-elements.d.ts, generated from the same JSDoc.
 import type { Attribute, Package } from "custom-elements-manifest/schema.js";
 import { elementsOf, type ElementDeclaration } from "./element-docs.js";
 

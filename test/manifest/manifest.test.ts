@@ -1,7 +1,8 @@
-// dist/custom-elements.json, the framework typings generated from it and the README's element
-// tables must be what `npm run build:manifest` makes of the sources today, valid against the Custom
-// Elements Manifest schema, and complete: every element, attribute, event, slot and custom property
-// that design.md, components/auth-elements.d.ts and components/styles.ts say exists.
+// dist/custom-elements.json, the typings generated from it (the frameworks' and the elements' part
+// of components/auth-elements.d.ts) and the README's element tables must be what
+// `npm run build:manifest` makes of the sources today, valid against the Custom Elements Manifest
+// schema, and complete: every element, attribute, event, slot and custom property that design.md,
+// components/auth-elements.d.ts and components/styles.css say exists.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { manifestText } from "../../scripts/build-manifest.js";
 import { buildManifest, elementsOf, type ElementDeclaration } from "../../scripts/manifest/element-docs.js";
 import { frameworkTypes } from "../../scripts/manifest/framework-types.js";
+import { PUBLIC_TYPES, publicTypes } from "../../scripts/manifest/public-types.js";
 import { readmeTables, tablesIn } from "../../scripts/manifest/readme-tables.js";
 import { validate } from "./schema-validator.js";
 
@@ -108,7 +110,7 @@ describe("dist/custom-elements.json", () => {
   });
 
   it("documents every --auth-* custom property the stylesheet reads, and only those", () => {
-    const used = new Set([...read("components/styles.ts").matchAll(/var\((--auth-[\w-]+)/g)].map((match) => match[1]!));
+    const used = new Set([...read("components/styles.css").matchAll(/var\((--auth-[\w-]+)/g)].map((match) => match[1]!));
     const documented = new Set(elementsOf(fresh).flatMap((declaration) => declaration.cssProperties!.map((property) => property.name)));
     expect([...documented].sort()).toEqual([...used].sort());
   });
@@ -118,6 +120,13 @@ describe("generated typings and README", () => {
   it.each(Object.entries(frameworkTypes(shipped())))("dist/%s is generated from the manifest", (name, text) => {
     expect(fs.existsSync(path.join(root, "dist", name)), REBUILD).toBe(true);
     expect(read(`dist/${name}`), REBUILD).toBe(text);
+  });
+
+  it(`${PUBLIC_TYPES} is the store types plus the elements' part generated from the manifest`, () => {
+    expect(read(PUBLIC_TYPES), REBUILD).toBe(publicTypes(root, fresh));
+    // Which the build ships as dist/auth-elements.d.ts.
+    expect(fs.existsSync(path.join(root, "dist/auth-elements.d.ts")), "run `npm run build:elements`").toBe(true);
+    expect(read("dist/auth-elements.d.ts"), "stale: run `npm run build:elements`").toBe(read(PUBLIC_TYPES));
   });
 
   it("package.json exports the typings of each framework and the bundle's", () => {
