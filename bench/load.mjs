@@ -43,7 +43,9 @@ function ping(port) {
 async function startRedis() {
   const port = await freePort();
   const dir = tempDir("redis");
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: "ignore",
+  });
   children.add(child);
   child.once("exit", () => children.delete(child));
   const deadline = Date.now() + 10_000;
@@ -103,9 +105,23 @@ async function main() {
   const redisUrl = await startRedis();
   // The auth service's scrypt hashing runs at a lower priority (nice), so on a small machine it does
   // not starve the session servers and Redis, which are what this measures.
-  const niced = fs.existsSync("/usr/bin/nice") ? ["/usr/bin/nice", ["-n", "10", process.execPath, AUTH_SERVICE]] : [process.execPath, [AUTH_SERVICE]];
-  const auth = await start("auth service", niced[0], niced[1], { AUTH_SERVICE_PORT: "0", PORT: "0", HOST: "127.0.0.1", DATA_DIR: tempDir("auth") }, /auth service listening on (http:\/\/\S+)/);
-  const upstream = await start("upstream", process.execPath, [path.join(root, "bench/echo-upstream.mjs")], { PORT: "0" }, /listening on (http:\/\/\S+)/);
+  const niced = fs.existsSync("/usr/bin/nice")
+    ? ["/usr/bin/nice", ["-n", "10", process.execPath, AUTH_SERVICE]]
+    : [process.execPath, [AUTH_SERVICE]];
+  const auth = await start(
+    "auth service",
+    niced[0],
+    niced[1],
+    { AUTH_SERVICE_PORT: "0", PORT: "0", HOST: "127.0.0.1", DATA_DIR: tempDir("auth") },
+    /auth service listening on (http:\/\/\S+)/,
+  );
+  const upstream = await start(
+    "upstream",
+    process.execPath,
+    [path.join(root, "bench/echo-upstream.mjs")],
+    { PORT: "0" },
+    /listening on (http:\/\/\S+)/,
+  );
   const shared = {
     HOST: "127.0.0.1",
     PORT: "0",
@@ -122,7 +138,13 @@ async function main() {
   };
   const [a, b] = await Promise.all(
     ["a", "b"].map((name) =>
-      start(`session server ${name}`, process.execPath, [SESSION_SERVER], { ...shared, DATA_DIR: tempDir(`session-${name}`) }, /session server listening on (http:\/\/\S+) /),
+      start(
+        `session server ${name}`,
+        process.execPath,
+        [SESSION_SERVER],
+        { ...shared, DATA_DIR: tempDir(`session-${name}`) },
+        /session server listening on (http:\/\/\S+) /,
+      ),
     ),
   );
   const instances = [a.match[1], b.match[1]];
@@ -133,9 +155,16 @@ async function main() {
   let issued = 0;
   const started = Date.now();
   const pick = () => instances[Math.floor(Math.random() * 2)];
-  const fail = (what, response, expected) => errors.push(`${what}: expected ${expected}, got ${response.status} ${response.text.slice(0, 200)}`);
+  const fail = (what, response, expected) =>
+    errors.push(`${what}: expected ${expected}, got ${response.status} ${response.text.slice(0, 200)}`);
 
-  const workers = Array.from({ length: CONCURRENCY }, (_, index) => ({ index, email: undefined, cookie: undefined, userId: undefined, ended: [] }));
+  const workers = Array.from({ length: CONCURRENCY }, (_, index) => ({
+    index,
+    email: undefined,
+    cookie: undefined,
+    userId: undefined,
+    ended: [],
+  }));
 
   async function step(w) {
     if (!w.email) {
@@ -159,7 +188,8 @@ async function main() {
     if (r < 0.6) {
       counts.session++;
       const response = await call(instances[r < 0.3 ? 0 : 1], "GET", "/auth/session", { cookie: w.cookie });
-      if (response.status !== 200 || response.json?.authenticated !== true || response.json.user.id !== w.userId) fail("session check", response, "200 authenticated as the worker's user");
+      if (response.status !== 200 || response.json?.authenticated !== true || response.json.user.id !== w.userId)
+        fail("session check", response, "200 authenticated as the worker's user");
     } else if (r < 0.96) {
       counts.gateway++;
       const response = await call(pick(), "GET", `/api/notes/list/${w.index}`, { cookie: w.cookie });
@@ -211,7 +241,9 @@ async function main() {
   const ended = workers.reduce((n, w) => n + w.ended.length, 0);
   process.stdout.write(
     [
-      `requests: ${issued} (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ")}) at concurrency ${CONCURRENCY}`,
+      `requests: ${issued} (${Object.entries(counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}) at concurrency ${CONCURRENCY}`,
       `errors: ${errors.length}`,
       `sessions lost: ${lost} (of ${checked} live sessions, each checked on both instances; ${ended} logged-out sessions still anonymous on both: ${revived === 0 ? "yes" : "no"})`,
       `duration: ${duration} ms (${Math.round((issued / duration) * 1000)} requests/s)`,
@@ -221,8 +253,17 @@ async function main() {
   for (const error of errors.slice(0, 10)) process.stdout.write(`  error: ${error}\n`);
   if (errors.length > 0) {
     // What the servers logged (warnings and errors only, LOG_LEVEL=warn) usually says why.
-    for (const [name, proc] of [["session server a", a], ["session server b", b], ["auth service", auth]]) {
-      const lines = proc.output().trim().split("\n").filter((line) => !/listening on/.test(line)).slice(-5);
+    for (const [name, proc] of [
+      ["session server a", a],
+      ["session server b", b],
+      ["auth service", auth],
+    ]) {
+      const lines = proc
+        .output()
+        .trim()
+        .split("\n")
+        .filter((line) => !/listening on/.test(line))
+        .slice(-5);
       for (const line of lines) process.stdout.write(`  ${name}: ${line.slice(0, 300)}\n`);
     }
   }

@@ -87,4 +87,3 @@ export function start(label, command, args, env, ready) {
     });
   });
 }
-

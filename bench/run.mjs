@@ -26,8 +26,15 @@ const GATEWAY_CONNECTIONS = (process.env.BENCH_GATEWAY_CONNECTIONS ?? `10,${CONN
 
 function load(url, options = {}) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: options.connections ?? CONNECTIONS, duration: options.seconds ?? SECONDS, headers: options.headers ?? {}, requests: options.requests }, (error, result) =>
-      error ? reject(error) : resolve(result),
+    autocannon(
+      {
+        url,
+        connections: options.connections ?? CONNECTIONS,
+        duration: options.seconds ?? SECONDS,
+        headers: options.headers ?? {},
+        requests: options.requests,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
 }
@@ -45,23 +52,49 @@ async function main() {
     execSync("npm run --silent build", { stdio: "inherit" });
   }
   const redisPort = await freePort();
-  await start("redis", "redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tempDir("redis")], {}, /Ready to accept connections/);
+  await start(
+    "redis",
+    "redis-server",
+    ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tempDir("redis")],
+    {},
+    /Ready to accept connections/,
+  );
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
 
   const echo = await start("upstream", process.execPath, ["bench/echo-upstream.mjs"], { PORT: "0" }, /listening on (http:\/\/\S+)/);
   const upstreamUrl = echo.match[1];
-  const seed = await start("seed stack", process.execPath, ["bench/seed-stack.mjs"], { PORT: "0", REDIS_URL: redisUrl }, /listening on (http:\/\/\S+)/);
+  const seed = await start(
+    "seed stack",
+    process.execPath,
+    ["bench/seed-stack.mjs"],
+    { PORT: "0", REDIS_URL: redisUrl },
+    /listening on (http:\/\/\S+)/,
+  );
   const seedUrl = seed.match[1];
   const dataDir = tempDir("data");
   const ours = await start(
     "session server",
     process.execPath,
     ["dist/server/server/main.js"],
-    { PORT: "0", REDIS_URL: redisUrl, DATA_DIR: dataDir, LOG_LEVEL: "warn", UPSTREAMS: `echo=${upstreamUrl}`, SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop", AUTH_SERVICE: "" },
+    {
+      PORT: "0",
+      REDIS_URL: redisUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      UPSTREAMS: `echo=${upstreamUrl}`,
+      SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop",
+      AUTH_SERVICE: "",
+    },
     /listening on (http:\/\/\S+)/,
   );
   const oursUrl = ours.match[1];
-  const bare = await start("bare proxy", process.execPath, ["bench/bare-proxy.mjs"], { PORT: "0", UPSTREAM: upstreamUrl }, /listening on (http:\/\/\S+)/);
+  const bare = await start(
+    "bare proxy",
+    process.execPath,
+    ["bench/bare-proxy.mjs"],
+    { PORT: "0", UPSTREAM: upstreamUrl },
+    /listening on (http:\/\/\S+)/,
+  );
   const bareUrl = bare.match[1];
 
   const signup = await fetch(`${oursUrl}/auth/signup`, {
@@ -87,7 +120,12 @@ async function main() {
   const errorsOf = (result) => result.errors + result.timeouts + result.non2xx;
   let errors = 0;
   const runs = { ours: [], seed: [] };
-  const gatewayRuns = new Map(GATEWAY_CONNECTIONS.map((connections) => [connections, { gateway: [], bare: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] }]));
+  const gatewayRuns = new Map(
+    GATEWAY_CONNECTIONS.map((connections) => [
+      connections,
+      { gateway: [], bare: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] },
+    ]),
+  );
 
   process.stdout.write(`warming up (${CONNECTIONS} connections)…\n`);
   await load(`${oursUrl}/auth/session`, { seconds: 2, headers: { cookie: oursCookie } });
@@ -176,12 +214,17 @@ async function main() {
     ["  ratio ours / seed (goal >= 1.5)", (oursRps / seedRps).toFixed(2)],
     ...gatewayRows,
     ["bundle gzip -9 (bytes)", `${gz} of ${BUDGET} (${((gz / BUDGET) * 100).toFixed(0)}%)`],
-    [`server RSS before / after ${SOAK_SECONDS} s load (MiB)`, `${(rssBefore / 1024).toFixed(1)} / ${(rssAfter / 1024).toFixed(1)} (${(((rssAfter - rssBefore) / rssBefore) * 100).toFixed(1)}%)`],
+    [
+      `server RSS before / after ${SOAK_SECONDS} s load (MiB)`,
+      `${(rssBefore / 1024).toFixed(1)} / ${(rssAfter / 1024).toFixed(1)} (${(((rssAfter - rssBefore) / rssBefore) * 100).toFixed(1)}%)`,
+    ],
     ["soak requests served", soakA.requests.total + soakB.requests.total],
     ["errors, timeouts and non-2xx (all runs)", errors],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  process.stdout.write(`\nauth-elements benchmark: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections, median shown, Node ${process.version}, ${os.cpus().length} cores\n`);
+  process.stdout.write(
+    `\nauth-elements benchmark: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections, median shown, Node ${process.version}, ${os.cpus().length} cores\n`,
+  );
   for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
   const goals = oursRps / seedRps >= 1.5 && gatewayRatios.every((ratio) => ratio >= 0.35) && gz <= BUDGET && errors === 0;
   process.stdout.write(`\ngoals ${goals ? "met" : "NOT met"}\n`);

@@ -128,8 +128,12 @@ describe("session store", () => {
     other.remove();
   });
 
-  it("finds the endpoint: the call's, else configure(), else <meta name=\"auth-endpoint\">, else /auth", async () => {
-    const failure = (promise: Promise<unknown>) => promise.then(() => "ok", (error: { code: string }) => error.code);
+  it('finds the endpoint: the call\'s, else configure(), else <meta name="auth-endpoint">, else /auth', async () => {
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => "ok",
+        (error: { code: string }) => error.code,
+      );
     const meta = Object.assign(document.createElement("meta"), { name: "auth-endpoint", content: "/down/auth/" });
     document.head.append(meta);
     try {

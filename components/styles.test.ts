@@ -44,12 +44,14 @@ describe("styles", () => {
     const probe = page.createElement("style");
     probe.textContent = "body { color: red }";
     page.head.append(probe);
-    await until(async () => (await callInFrame(frame, "violations") as unknown[]).length > 0, 2000, "a violation");
+    await until(async () => ((await callInFrame(frame, "violations")) as unknown[]).length > 0, 2000, "a violation");
     frame.remove();
   });
 
   it("come from one constructable stylesheet adopted by the document and the shadow roots", async () => {
-    const wrapper = await fixture<HTMLElement>(html`<div><auth-login></auth-login><auth-gate></auth-gate><auth-logout>Out</auth-logout></div>`);
+    const wrapper = await fixture<HTMLElement>(
+      html`<div><auth-login></auth-login><auth-gate></auth-gate><auth-logout>Out</auth-logout></div>`,
+    );
     await rendered(wrapper.querySelector("auth-login")!);
     const logout = await rendered(wrapper.querySelector("auth-logout")!);
     const gate = wrapper.querySelector("auth-gate")!;

@@ -22,7 +22,10 @@ const gzipSize = (file) => gzipSync(fs.readFileSync(path.join(dist, file)), { le
 function elementFiles() {
   const js = (folder) =>
     fs.existsSync(path.join(dist, folder))
-      ? fs.readdirSync(path.join(dist, folder)).filter((name) => name.endsWith(".js")).map((name) => path.posix.join(folder, name))
+      ? fs
+          .readdirSync(path.join(dist, folder))
+          .filter((name) => name.endsWith(".js"))
+          .map((name) => path.posix.join(folder, name))
       : [];
   return [...js("."), ...js("chunks")].map((file) => path.posix.normalize(file)).sort();
 }

@@ -1,4 +1,4 @@
-// `npm test`: builds, type-checks, then runs every suite (server, auth service, gateway and e2e
+// `npm test`: builds, type-checks, lints, then runs every suite (server, auth service, gateway and e2e
 // through vitest; the elements in Chromium through web-test-runner; the bundle size budget), and
 // prints one summary line: "N passed, N failed".
 import { spawn } from "node:child_process";
@@ -47,6 +47,7 @@ const npx = (args) => ["npx", ["--no-install", ...args]];
 
 step("build", await run("build", "npm", ["run", "--silent", "build"]));
 step("typecheck", await run("typecheck", ...npx(["tsc", "-p", "tsconfig.json"])));
+step("lint", await run("lint (eslint, prettier)", "npm", ["run", "--silent", "lint"]));
 
 const vitestJson = "test-results/vitest.json";
 fs.rmSync(vitestJson, { force: true });

@@ -3,8 +3,7 @@ import { login, logout, refreshSession } from "../../dist/auth-elements.js";
 import { landingOf, openFrame, resetMock, until } from "../../test/browser/helpers.js";
 
 /** The light-DOM children the gate currently shows: the ones the browser renders. */
-const shown = (gate: HTMLElement) =>
-  [...gate.children].filter((child) => child.checkVisibility()).map((child) => child.textContent);
+const shown = (gate: HTMLElement) => [...gate.children].filter((child) => child.checkVisibility()).map((child) => child.textContent);
 
 function messageFrom(frame: HTMLIFrameElement, test: (data: any) => boolean, timeout = 3000): Promise<any> {
   return new Promise((resolve, reject) => {
@@ -25,7 +24,11 @@ describe("<auth-gate>", () => {
 
   it("shows `pending` during the first check, then `anonymous`, reflecting state", async () => {
     const gate = await fixture<HTMLElementTagNameMap["auth-gate"]>(html`
-      <auth-gate><p>members</p><p slot="anonymous">guests</p><p slot="pending">checking</p></auth-gate>
+      <auth-gate
+        ><p>members</p>
+        <p slot="anonymous">guests</p>
+        <p slot="pending">checking</p></auth-gate
+      >
     `);
     await until(() => gate.shadowRoot!.querySelector("slot"), 1000, "the slot");
     // This file's first element starts the page's one session check.
@@ -39,7 +42,10 @@ describe("<auth-gate>", () => {
 
   it("shows its default slot when signed in and follows logins and logouts", async () => {
     const gate = await fixture<HTMLElementTagNameMap["auth-gate"]>(html`
-      <auth-gate><p>members</p><p slot="anonymous">guests</p></auth-gate>
+      <auth-gate
+        ><p>members</p>
+        <p slot="anonymous">guests</p></auth-gate
+      >
     `);
     await until(() => gate.getAttribute("state") === "anonymous", 3000, "state=anonymous");
     await login({ email: "user@example.com", password: "correct-horse" });

@@ -1,15 +1,6 @@
 import { expect, fixture, html } from "@open-wc/testing";
 import { refreshSession, session } from "../../dist/auth-elements.js";
-import {
-  delayAuth,
-  landingOf,
-  nextEvent,
-  openFrame,
-  rendered,
-  resetMock,
-  submitForm,
-  until,
-} from "../../test/browser/helpers.js";
+import { delayAuth, landingOf, nextEvent, openFrame, rendered, resetMock, submitForm, until } from "../../test/browser/helpers.js";
 
 async function renderLogin(markup = html`<auth-login></auth-login>`) {
   return rendered(await fixture<HTMLElementTagNameMap["auth-login"]>(markup));

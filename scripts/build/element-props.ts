@@ -43,7 +43,10 @@ export function elementProps(element: ElementDeclaration): Record<string, Elemen
 /** `props` as the object literal Svelte accepts in `<svelte:options>`: identifier keys, literal values. */
 function propsLiteral(props: Record<string, ElementProp>): string {
   const entries = Object.entries(props).map(
-    ([name, prop]) => `${name}: { ${Object.entries(prop).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(", ")} }`,
+    ([name, prop]) =>
+      `${name}: { ${Object.entries(prop)
+        .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+        .join(", ")} }`,
   );
   return `{ ${entries.join(", ")} }`;
 }
@@ -72,12 +75,15 @@ export function withElementProps(source: string, file: string): string {
   const declared = declaredProps(source, file).sort();
   const documented = Object.keys(props).sort();
   if (declared.join() !== documented.join()) {
-    throw new Error(`${file}: $props() has ${declared.join(", ") || "nothing"}, the @attr JSDoc documents ${documented.join(", ") || "nothing"}`);
+    throw new Error(
+      `${file}: $props() has ${declared.join(", ") || "nothing"}, the @attr JSDoc documents ${documented.join(", ") || "nothing"}`,
+    );
   }
   const literal = propsLiteral(props);
   const options = /<svelte:options\b[\s\S]*?\/?>/.exec(source);
   if (!options) return `${source.trimEnd()}\n\n<svelte:options customElement={{ props: ${literal} }} />\n`;
-  if (/\bprops\s*:/.test(options[0])) throw new Error(`${file}: customElement.props comes from the @attr JSDoc; remove it from <svelte:options>`);
+  if (/\bprops\s*:/.test(options[0]))
+    throw new Error(`${file}: customElement.props comes from the @attr JSDoc; remove it from <svelte:options>`);
   // Inserted on the tag's own line, so that the lines of the source keep their numbers.
   const rewritten = /customElement=\{\{/.test(options[0])
     ? options[0].replace(/customElement=\{\{/, `customElement={{ props: ${literal},`)

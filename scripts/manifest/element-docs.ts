@@ -43,7 +43,12 @@ function readBlock(source: string, file: string): { description: string; tags: T
     else if (tags.length && line.trim()) tags.at(-1)!.text += ` ${line.trim()}`;
     else if (!tags.length) prose.push(line.trim());
   }
-  const description = prose.join("\n").trim().split(/\n{2,}/).map((p) => p.replace(/\n/g, " ")).join("\n\n");
+  const description = prose
+    .join("\n")
+    .trim()
+    .split(/\n{2,}/)
+    .map((p) => p.replace(/\n/g, " "))
+    .join("\n\n");
   return { description, tags };
 }
 
@@ -68,7 +73,11 @@ function parseTagText(text: string, file: string): { type?: string; name: string
 }
 
 const camelCase = (name: string): string => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-const className = (tag: string): string => `${tag.split("-").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("")}Element`;
+const className = (tag: string): string =>
+  `${tag
+    .split("-")
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join("")}Element`;
 
 /** One element's declaration from its Svelte source. */
 export function readElement(source: string, file: string): ElementDeclaration {
@@ -100,7 +109,10 @@ export function readElement(source: string, file: string): ElementDeclaration {
     description: text,
   }));
   const slots: Slot[] = all("slot").map(({ name, description: text }) => ({ name, description: text }));
-  const cssProperties: CssCustomProperty[] = all("cssprop", "cssproperty").map(({ name, description: text }) => ({ name, description: text }));
+  const cssProperties: CssCustomProperty[] = all("cssprop", "cssproperty").map(({ name, description: text }) => ({
+    name,
+    description: text,
+  }));
   const cssParts: CssPart[] = all("csspart").map(({ name, description: text }) => ({ name, description: text }));
 
   return {
@@ -154,5 +166,7 @@ export function buildManifest(root: string): Package {
 
 /** The element declarations of a manifest (the module layout above). */
 export function elementsOf(manifest: Package): ElementDeclaration[] {
-  return manifest.modules.flatMap((module) => (module.declarations ?? []) as ElementDeclaration[]).filter((declaration) => declaration.customElement && declaration.tagName);
+  return manifest.modules
+    .flatMap((module) => (module.declarations ?? []) as ElementDeclaration[])
+    .filter((declaration) => declaration.customElement && declaration.tagName);
 }

@@ -31,12 +31,16 @@ function propsInterface(
   attributeName: (attribute: Attribute) => string,
   eventKey: (event: string) => string,
 ): string {
-  const lines = [`${docComment(`Attributes and events of \`<${element.tagName}>\`: ${element.summary ?? ""}`.trim(), "")}export interface ${name} {`];
+  const lines = [
+    `${docComment(`Attributes and events of \`<${element.tagName}>\`: ${element.summary ?? ""}`.trim(), "")}export interface ${name} {`,
+  ];
   for (const attribute of settable(element)) {
     lines.push(`${docComment(attribute.description, "  ")}  ${quote(attributeName(attribute))}?: ${valueType(attribute)};`);
   }
   for (const event of element.events ?? []) {
-    lines.push(`${docComment(event.description, "  ")}  ${quote(eventKey(event.name))}?: (event: AuthElementsEventMap[${JSON.stringify(event.name)}]) => void;`);
+    lines.push(
+      `${docComment(event.description, "  ")}  ${quote(eventKey(event.name))}?: (event: AuthElementsEventMap[${JSON.stringify(event.name)}]) => void;`,
+    );
   }
   lines.push("}");
   return lines.join("\n");
@@ -51,24 +55,36 @@ function imports(elements: ElementDeclaration[], withElements: boolean): string 
 export function reactTypes(manifest: Package): string {
   const elements = elementsOf(manifest);
   const props = (element: ElementDeclaration) => `${element.name.replace(/Element$/, "")}Attributes`;
-  return [
-    HEADER +
-      "// React 19 JSX types of the auth-elements tags; load once with `import type {} from \"auth-elements/react\"`.\n" +
-      "// React 19 passes attributes to custom elements as given and turns an `on<event>` prop into a\n" +
-      "// listener of `<event>`: `onauth-login` listens to `auth-login`.\n" +
-      'import type { DetailedHTMLProps, HTMLAttributes } from "react";\n' +
-      imports(elements, true),
-    ...elements.map((element) => propsInterface(element, props(element), (attribute) => attribute.name, (event) => `on${event}`)),
+  return (
     [
-      'declare module "react" {',
-      "  namespace JSX {",
-      "    interface IntrinsicElements {",
-      ...elements.map((element) => `      ${JSON.stringify(element.tagName)}: DetailedHTMLProps<HTMLAttributes<${element.name}>, ${element.name}> & ${props(element)};`),
-      "    }",
-      "  }",
-      "}",
-    ].join("\n"),
-  ].join("\n\n") + "\n";
+      HEADER +
+        '// React 19 JSX types of the auth-elements tags; load once with `import type {} from "auth-elements/react"`.\n' +
+        "// React 19 passes attributes to custom elements as given and turns an `on<event>` prop into a\n" +
+        "// listener of `<event>`: `onauth-login` listens to `auth-login`.\n" +
+        'import type { DetailedHTMLProps, HTMLAttributes } from "react";\n' +
+        imports(elements, true),
+      ...elements.map((element) =>
+        propsInterface(
+          element,
+          props(element),
+          (attribute) => attribute.name,
+          (event) => `on${event}`,
+        ),
+      ),
+      [
+        'declare module "react" {',
+        "  namespace JSX {",
+        "    interface IntrinsicElements {",
+        ...elements.map(
+          (element) =>
+            `      ${JSON.stringify(element.tagName)}: DetailedHTMLProps<HTMLAttributes<${element.name}>, ${element.name}> & ${props(element)};`,
+        ),
+        "    }",
+        "  }",
+        "}",
+      ].join("\n"),
+    ].join("\n\n") + "\n"
+  );
 }
 
 /** Vue 3: GlobalComponents, so vue-tsc checks the tags' props and `@event` handlers (Vue camelizes both). */
@@ -79,50 +95,71 @@ export function vueTypes(manifest: Package): string {
     const slots = (element.slots ?? []).filter((slot) => slot.name).map((slot) => `\`${slot.name}\``);
     return slots.length ? [`\`<${element.tagName}>\`: ${slots.join(", ")}`] : [];
   });
-  return [
-    HEADER +
-      "// Vue 3 template types of the auth-elements tags; load once with `import type {} from \"auth-elements/vue\"`.\n" +
-      "// At run time Vue must treat the tags as custom elements: compilerOptions.isCustomElement =\n" +
-      '// (tag) => tag.startsWith("auth-"). `@auth-login` listens to `auth-login`.\n' +
-      'import type { DefineComponent } from "vue";\n' +
-      imports(elements, false),
-    ...elements.map((element) =>
-      propsInterface(element, props(element), (attribute) => camelCase(attribute.name), (event) => `on${pascalCase(event)}`),
-    ),
+  return (
     [
-      'declare module "vue" {',
-      "  interface GlobalComponents {",
-      ...elements.map((element) => `    ${JSON.stringify(element.tagName)}: DefineComponent<${props(element)}>;`),
-      "  }",
-      // Content for a named slot of an element is marked with the native `slot` attribute, which
-      // Vue's own element types leave out (Vue has its own slots).
-      ...(named.length
-        ? ["  interface HTMLAttributes {", `    /** The named slot of the enclosing element this element goes into (${named.join("; ")}). */`, "    slot?: string;", "  }"]
-        : []),
-      "}",
-    ].join("\n"),
-  ].join("\n\n") + "\n";
+      HEADER +
+        '// Vue 3 template types of the auth-elements tags; load once with `import type {} from "auth-elements/vue"`.\n' +
+        "// At run time Vue must treat the tags as custom elements: compilerOptions.isCustomElement =\n" +
+        '// (tag) => tag.startsWith("auth-"). `@auth-login` listens to `auth-login`.\n' +
+        'import type { DefineComponent } from "vue";\n' +
+        imports(elements, false),
+      ...elements.map((element) =>
+        propsInterface(
+          element,
+          props(element),
+          (attribute) => camelCase(attribute.name),
+          (event) => `on${pascalCase(event)}`,
+        ),
+      ),
+      [
+        'declare module "vue" {',
+        "  interface GlobalComponents {",
+        ...elements.map((element) => `    ${JSON.stringify(element.tagName)}: DefineComponent<${props(element)}>;`),
+        "  }",
+        // Content for a named slot of an element is marked with the native `slot` attribute, which
+        // Vue's own element types leave out (Vue has its own slots).
+        ...(named.length
+          ? [
+              "  interface HTMLAttributes {",
+              `    /** The named slot of the enclosing element this element goes into (${named.join("; ")}). */`,
+              "    slot?: string;",
+              "  }",
+            ]
+          : []),
+        "}",
+      ].join("\n"),
+    ].join("\n\n") + "\n"
+  );
 }
 
 /** Svelte 5: svelte/elements, where `on<event>` attributes are listeners of `<event>`. */
 export function svelteTypes(manifest: Package): string {
   const elements = elementsOf(manifest);
   const props = (element: ElementDeclaration) => `${element.name.replace(/Element$/, "")}Attributes`;
-  return [
-    HEADER +
-      "// Svelte 5 markup types of the auth-elements tags; load once with `import type {} from \"auth-elements/svelte\"`.\n" +
-      "// `onauth-login={handler}` listens to `auth-login`.\n" +
-      'import type { HTMLAttributes } from "svelte/elements";\n' +
-      imports(elements, true),
-    ...elements.map((element) => propsInterface(element, props(element), (attribute) => attribute.name, (event) => `on${event}`)),
+  return (
     [
-      'declare module "svelte/elements" {',
-      "  interface SvelteHTMLElements {",
-      ...elements.map((element) => `    ${JSON.stringify(element.tagName)}: HTMLAttributes<${element.name}> & ${props(element)};`),
-      "  }",
-      "}",
-    ].join("\n"),
-  ].join("\n\n") + "\n";
+      HEADER +
+        '// Svelte 5 markup types of the auth-elements tags; load once with `import type {} from "auth-elements/svelte"`.\n' +
+        "// `onauth-login={handler}` listens to `auth-login`.\n" +
+        'import type { HTMLAttributes } from "svelte/elements";\n' +
+        imports(elements, true),
+      ...elements.map((element) =>
+        propsInterface(
+          element,
+          props(element),
+          (attribute) => attribute.name,
+          (event) => `on${event}`,
+        ),
+      ),
+      [
+        'declare module "svelte/elements" {',
+        "  interface SvelteHTMLElements {",
+        ...elements.map((element) => `    ${JSON.stringify(element.tagName)}: HTMLAttributes<${element.name}> & ${props(element)};`),
+        "  }",
+        "}",
+      ].join("\n"),
+    ].join("\n\n") + "\n"
+  );
 }
 
 /** Every generated typings file, by its name in dist/. */

@@ -72,15 +72,27 @@ function fieldLine(field: ElementField, description: string): string {
 function sharedFields(elements: ElementDeclaration[]): ElementField[] {
   const [first, ...rest] = elements;
   const same = (a: ElementField, b: ElementField) => fieldType(a) === fieldType(b) && !!a.readonly === !!b.readonly;
-  return (first?.members ?? []).filter((field) => rest.every((element) => element.members.some((other) => other.name === field.name && same(field, other))));
+  return (first?.members ?? []).filter((field) =>
+    rest.every((element) => element.members.some((other) => other.name === field.name && same(field, other))),
+  );
 }
 
 /** An interface of shared fields: the attribute's own words when every element uses the same ones. */
-function baseInterface(name: string, doc: string, heritage: string, fields: ElementField[], elements: ElementDeclaration[], body = ""): string {
+function baseInterface(
+  name: string,
+  doc: string,
+  heritage: string,
+  fields: ElementField[],
+  elements: ElementDeclaration[],
+  body = "",
+): string {
   const lines = fields.map((field) => {
     const descriptions = new Set(elements.map((element) => element.members.find((member) => member.name === field.name)!.description));
     const attribute = elements[0]!.attributes!.find((candidate) => candidate.fieldName === field.name)!.name;
-    return fieldLine(field, descriptions.size === 1 ? `Attribute \`${attribute}\`: ${continued([...descriptions][0] ?? "")}` : `Attribute \`${attribute}\`.`);
+    return fieldLine(
+      field,
+      descriptions.size === 1 ? `Attribute \`${attribute}\`: ${continued([...descriptions][0] ?? "")}` : `Attribute \`${attribute}\`.`,
+    );
   });
   return `${docComment(doc)}${name} extends ${heritage} {\n${lines.join("")}${body}}\n`;
 }
@@ -134,7 +146,9 @@ export function elementTypes(manifest: Package): string {
       const attribute = element.attributes!.find((candidate) => candidate.fieldName === field.name)!.name;
       return fieldLine(field, `Attribute \`${attribute}\`: ${continued(field.description ?? "")}`);
     });
-    parts.push(`${docComment(`\`<${element.tagName}>\`: ${element.summary ?? element.description}`)}export interface ${element.name} extends ${heritage} {\n${fields.join("")}}\n`);
+    parts.push(
+      `${docComment(`\`<${element.tagName}>\`: ${element.summary ?? element.description}`)}export interface ${element.name} extends ${heritage} {\n${fields.join("")}}\n`,
+    );
   }
   parts.push(
     [

@@ -15,7 +15,9 @@ function table(head: string[], rows: string[][]): string {
 }
 
 /** Rows with the same name and description, listed once with every element that has them. */
-function merged(entries: { element: string; name: string; description?: string }[]): { elements: string[]; name: string; description: string }[] {
+function merged(
+  entries: { element: string; name: string; description?: string }[],
+): { elements: string[]; name: string; description: string }[] {
   const rows = new Map<string, { elements: string[]; name: string; description: string }>();
   for (const { element, name, description = "" } of entries) {
     const key = `${name}\0${description}`;
@@ -33,21 +35,39 @@ export function readmeTables(manifest: Package): string {
 
   const sections = [
     "_Generated from `dist/custom-elements.json` by `npm run build:manifest`; edit the JSDoc in `components/auth-*/auth-*.svelte`, not these tables._",
-    "### Elements\n\n" + table(["element", "summary"], elements.map((element) => [tag(element.tagName), cell(element.summary)])),
+    "### Elements\n\n" +
+      table(
+        ["element", "summary"],
+        elements.map((element) => [tag(element.tagName), cell(element.summary)]),
+      ),
     "### Attributes\n\n" +
       table(
         ["element", "attribute", "type", "description"],
-        each((element) => element.attributes).map(({ element, item }) => [tag(element), code(item.name), code(item.type?.text ?? "string"), cell(item.description)]),
+        each((element) => element.attributes).map(({ element, item }) => [
+          tag(element),
+          code(item.name),
+          code(item.type?.text ?? "string"),
+          cell(item.description),
+        ]),
       ),
     "### Events\n\nAll bubble and are composed; `auth-session-expired` (`detail.reason`) is fired on `document` by the store.\n\n" +
       table(
         ["element", "event", "type", "description"],
-        each((element) => element.events).map(({ element, item }) => [tag(element), code(item.name), code(item.type.text), cell(item.description)]),
+        each((element) => element.events).map(({ element, item }) => [
+          tag(element),
+          code(item.name),
+          code(item.type.text),
+          cell(item.description),
+        ]),
       ),
     "### Slots\n\n" +
       table(
         ["element", "slot", "description"],
-        each((element) => element.slots).map(({ element, item }) => [tag(element), item.name ? code(item.name) : "(default)", cell(item.description)]),
+        each((element) => element.slots).map(({ element, item }) => [
+          tag(element),
+          item.name ? code(item.name) : "(default)",
+          cell(item.description),
+        ]),
       ),
     "### CSS parts\n\n" +
       table(
@@ -57,11 +77,13 @@ export function readmeTables(manifest: Package): string {
     "### CSS custom properties\n\n" +
       table(
         ["property", "elements", "description"],
-        merged(each((element) => element.cssProperties).map(({ element, item }) => ({ element, name: item.name, description: item.description }))).map((row) => [
-          code(row.name),
-          row.elements.map(tag).join(", "),
-          cell(row.description),
-        ]),
+        merged(
+          each((element) => element.cssProperties).map(({ element, item }) => ({
+            element,
+            name: item.name,
+            description: item.description,
+          })),
+        ).map((row) => [code(row.name), row.elements.map(tag).join(", "), cell(row.description)]),
       ),
   ];
   return `\n${sections.join("\n\n")}\n`;

@@ -35,7 +35,9 @@ describe("element attributes", () => {
 
   it("refuses an attribute without its $props() entry, and a props list by hand", () => {
     const { file, source } = sources.find(({ source }) => tagOf(source) === "auth-signup")!;
-    expect(() => withElementProps(source.replace("@attr {string} redirect ", "@attr {string} return-to "), file)).toThrow(/\$props\(\) has/);
+    expect(() => withElementProps(source.replace("@attr {string} redirect ", "@attr {string} return-to "), file)).toThrow(
+      /\$props\(\) has/,
+    );
     expect(() => withElementProps(source.replace('shadow: "none"', 'shadow: "none", props: {}'), file)).toThrow(/from the @attr JSDoc/);
   });
 });

@@ -53,15 +53,30 @@ describe("dist/custom-elements.json", () => {
     const schema = JSON.parse(read("node_modules/custom-elements-manifest/schema.json")) as Record<string, unknown>;
     expect(validate(shipped(), schema)).toEqual([]);
     // The validator does catch a broken manifest.
-    expect(validate({ schemaVersion: "1.0.0", modules: [{ kind: "javascript-module", path: "x", declarations: [{ kind: "klass", name: "X" }] }] }, schema)).not.toEqual([]);
+    expect(
+      validate(
+        { schemaVersion: "1.0.0", modules: [{ kind: "javascript-module", path: "x", declarations: [{ kind: "klass", name: "X" }] }] },
+        schema,
+      ),
+    ).not.toEqual([]);
   });
 
   it("lists the four elements with what design.md promises", () => {
-    expect(elementsOf(fresh).map((declaration) => declaration.tagName).sort()).toEqual(Object.keys(DESIGN).sort());
+    expect(
+      elementsOf(fresh)
+        .map((declaration) => declaration.tagName)
+        .sort(),
+    ).toEqual(Object.keys(DESIGN).sort());
     for (const [tag, promised] of Object.entries(DESIGN)) {
       const declaration = element(fresh, tag);
-      expect(declaration.attributes!.map((attribute) => attribute.name), `<${tag}> attributes`).toEqual(expect.arrayContaining(promised.attributes));
-      expect(declaration.events!.map((event) => event.name), `<${tag}> events`).toEqual(expect.arrayContaining(promised.events));
+      expect(
+        declaration.attributes!.map((attribute) => attribute.name),
+        `<${tag}> attributes`,
+      ).toEqual(expect.arrayContaining(promised.attributes));
+      expect(
+        declaration.events!.map((event) => event.name),
+        `<${tag}> events`,
+      ).toEqual(expect.arrayContaining(promised.events));
       expect(declaration.slots!.map((slot) => slot.name).sort(), `<${tag}> slots`).toEqual(promised.slots);
       for (const part of [...declaration.attributes!, ...declaration.events!, ...declaration.slots!, ...declaration.cssProperties!]) {
         expect(part.description, `<${tag}> ${part.name || "default slot"} is documented`).toBeTruthy();
@@ -71,7 +86,13 @@ describe("dist/custom-elements.json", () => {
 
   it("agrees with the public types in components/auth-elements.d.ts", () => {
     const file = path.join(root, "components/auth-elements.d.ts");
-    const program = ts.createProgram([file], { noEmit: true, strict: true, skipLibCheck: true, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: [] });
+    const program = ts.createProgram([file], {
+      noEmit: true,
+      strict: true,
+      skipLibCheck: true,
+      lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+      types: [],
+    });
     const checker = program.getTypeChecker();
     const source = program.getSourceFile(file)!;
     const exported = new Map(checker.getExportsOfModule(checker.getSymbolAtLocation(source)!).map((symbol) => [symbol.name, symbol]));
@@ -81,15 +102,24 @@ describe("dist/custom-elements.json", () => {
       const properties = checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol!));
       return new Map(
         properties
-          .filter((property) => property.declarations?.some((declaration) => declaration.getSourceFile() === source && ts.isPropertySignature(declaration)))
-          .map((property) => [property.name, property.declarations!.some((declaration) => ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Readonly)]),
+          .filter((property) =>
+            property.declarations?.some((declaration) => declaration.getSourceFile() === source && ts.isPropertySignature(declaration)),
+          )
+          .map((property) => [
+            property.name,
+            property.declarations!.some((declaration) => ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Readonly),
+          ]),
       );
     };
 
     // Every tag of HTMLElementTagNameMap is in the manifest, with the same class name.
     const tagMap = /interface HTMLElementTagNameMap \{([^}]*)\}/.exec(read("components/auth-elements.d.ts"))![1]!;
     const tags = [...tagMap.matchAll(/"(auth-[a-z-]+)": (\w+);/g)].map((match) => [match[1]!, match[2]!] as const);
-    expect(tags.map(([tag]) => tag).sort()).toEqual(elementsOf(fresh).map((declaration) => declaration.tagName).sort());
+    expect(tags.map(([tag]) => tag).sort()).toEqual(
+      elementsOf(fresh)
+        .map((declaration) => declaration.tagName)
+        .sort(),
+    );
 
     for (const [tag, className] of tags) {
       const declaration = element(fresh, tag);
@@ -104,7 +134,9 @@ describe("dist/custom-elements.json", () => {
 
     // Every event of AuthElementsEventMap is fired by an element, except the store's own on
     // `document`; and every documented event has a typed detail there.
-    const eventMap = checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(exported.get("AuthElementsEventMap")!)).map((property) => property.name);
+    const eventMap = checker
+      .getPropertiesOfType(checker.getDeclaredTypeOfSymbol(exported.get("AuthElementsEventMap")!))
+      .map((property) => property.name);
     const fired = new Set(elementsOf(fresh).flatMap((declaration) => declaration.events!.map((event) => event.name)));
     expect([...fired].sort()).toEqual(eventMap.filter((name) => name !== "auth-session-expired").sort());
   });
@@ -132,7 +164,8 @@ describe("generated typings and README", () => {
   it("package.json exports the typings of each framework and the bundle's", () => {
     const pkg = JSON.parse(read("package.json")) as { exports: Record<string, unknown>; types: string; sideEffects: string[] };
     expect(pkg.exports["."]).toEqual({ types: "./dist/auth-elements.d.ts", default: "./dist/auth-elements.js" });
-    for (const framework of ["react", "vue", "svelte"]) expect(pkg.exports[`./${framework}`]).toEqual({ types: `./dist/${framework}.d.ts` });
+    for (const framework of ["react", "vue", "svelte"])
+      expect(pkg.exports[`./${framework}`]).toEqual({ types: `./dist/${framework}.d.ts` });
     expect(pkg.types).toBe("./dist/auth-elements.d.ts");
     // The bundle's own build reads this list too: without ./components/** the modules that only
     // register elements would be tree-shaken out of dist/auth-elements.js.

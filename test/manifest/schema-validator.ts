@@ -5,7 +5,20 @@
 
 type Schema = { [keyword: string]: unknown };
 
-const KNOWN = new Set(["$schema", "$ref", "definitions", "description", "anyOf", "enum", "type", "properties", "required", "items", "additionalProperties", "default"]);
+const KNOWN = new Set([
+  "$schema",
+  "$ref",
+  "definitions",
+  "description",
+  "anyOf",
+  "enum",
+  "type",
+  "properties",
+  "required",
+  "items",
+  "additionalProperties",
+  "default",
+]);
 
 function typeOf(value: unknown): string {
   if (value === null) return "null";
@@ -28,15 +41,18 @@ export function validate(value: unknown, root: Schema): string[] {
       const fits = (schema.anyOf as Schema[]).some((option) => validate(node, { ...option, definitions: root.definitions }).length === 0);
       if (!fits) errors.push(`${at}: matches none of anyOf`);
     }
-    if (Array.isArray(schema.enum) && !schema.enum.includes(node)) errors.push(`${at}: ${JSON.stringify(node)} is not one of ${JSON.stringify(schema.enum)}`);
+    if (Array.isArray(schema.enum) && !schema.enum.includes(node))
+      errors.push(`${at}: ${JSON.stringify(node)} is not one of ${JSON.stringify(schema.enum)}`);
     if (schema.type !== undefined) {
       const types = ([] as unknown[]).concat(schema.type);
       const actual = typeOf(node);
-      if (!types.includes(actual) && !(actual === "integer" && types.includes("number"))) errors.push(`${at}: expected ${types.join(" or ")}, got ${actual}`);
+      if (!types.includes(actual) && !(actual === "integer" && types.includes("number")))
+        errors.push(`${at}: expected ${types.join(" or ")}, got ${actual}`);
     }
     if (typeOf(node) === "object") {
       const object = node as Record<string, unknown>;
-      for (const key of (schema.required as string[] | undefined) ?? []) if (!(key in object)) errors.push(`${at}: missing required ${key}`);
+      for (const key of (schema.required as string[] | undefined) ?? [])
+        if (!(key in object)) errors.push(`${at}: missing required ${key}`);
       const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
       for (const [key, child] of Object.entries(object)) {
         if (properties[key]) check(child, properties[key], `${at}.${key}`);

@@ -22,7 +22,12 @@ export interface TypeCheck {
 export const CHECKS: TypeCheck[] = [
   { name: "React 19 TSX (tsc)", command: bin("tsc"), args: ["-p", "test/types/react/tsconfig.json"], cwd: root },
   { name: "Vue 3 SFC (vue-tsc)", command: bin("vue-tsc"), args: ["-p", "test/types/vue/tsconfig.json"], cwd: root },
-  { name: "Svelte 5 (svelte-check)", command: bin("svelte-check"), args: ["--tsconfig", "./tsconfig.json", "--output", "machine", "--fail-on-warnings"], cwd: path.join(root, "test/types/svelte") },
+  {
+    name: "Svelte 5 (svelte-check)",
+    command: bin("svelte-check"),
+    args: ["--tsconfig", "./tsconfig.json", "--output", "machine", "--fail-on-warnings"],
+    cwd: path.join(root, "test/types/svelte"),
+  },
   {
     name: "Svelte 5 markup that must not compile (svelte-check)",
     command: bin("svelte-check"),
@@ -41,7 +46,11 @@ export interface CheckResult {
 
 function run(check: TypeCheck): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(check.command, check.args, { cwd: check.cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+    const child = spawn(check.command, check.args, {
+      cwd: check.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, FORCE_COLOR: "0" },
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -64,10 +73,12 @@ function compareExpectedErrors(fixture: string, output: string): CheckResult {
   }));
   const problems: string[] = [];
   for (const [line, text] of expected) {
-    if (!reported.some((error) => error.line === line && error.message.includes(text))) problems.push(`line ${line}: expected an error mentioning ${text}, got none`);
+    if (!reported.some((error) => error.line === line && error.message.includes(text)))
+      problems.push(`line ${line}: expected an error mentioning ${text}, got none`);
   }
   for (const error of reported) {
-    if (path.basename(fixture) !== path.basename(error.file) || !expected.has(error.line)) problems.push(`unexpected error ${error.file}:${error.line}: ${error.message}`);
+    if (path.basename(fixture) !== path.basename(error.file) || !expected.has(error.line))
+      problems.push(`unexpected error ${error.file}:${error.line}: ${error.message}`);
   }
   if (!/COMPLETED/.test(output)) problems.push("svelte-check did not complete");
   return { ok: problems.length === 0 && expected.size > 0, output: problems.length ? `${problems.join("\n")}\n\n${output}` : output };

@@ -17,8 +17,12 @@ describe("typings", () => {
   });
 
   // One compiler at a time: each is CPU-heavy and the suites share a small machine.
-  it.each(CHECKS.map((check) => [check.name, check] as const))("%s", async (_name, check) => {
-    const result = await runCheck(check);
-    expect(result.ok, result.output).toBe(true);
-  }, 180_000);
+  it.each(CHECKS.map((check) => [check.name, check] as const))(
+    "%s",
+    async (_name, check) => {
+      const result = await runCheck(check);
+      expect(result.ok, result.output).toBe(true);
+    },
+    180_000,
+  );
 });

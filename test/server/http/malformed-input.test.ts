@@ -255,12 +255,10 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
         "invalid_credentials",
       );
       expectError(
-        await server
-          .client()
-          .post("/auth/login", undefined, {
-            raw: '{"__proto__":{"email":"a@b.org","password":"x"}}',
-            headers: { "content-type": "application/json" },
-          }),
+        await server.client().post("/auth/login", undefined, {
+          raw: '{"__proto__":{"email":"a@b.org","password":"x"}}',
+          headers: { "content-type": "application/json" },
+        }),
         400,
         "bad_request",
       );
