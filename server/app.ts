@@ -33,9 +33,15 @@ export interface AppDeps {
   headers: HeaderList;
 }
 
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface SessionServerApp {
   /** The request listener. */
-  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  handler: Listener;
+  /** Node's `checkContinue`: a request with `Expect: 100-continue`. */
+  onExpectContinue: Listener;
+  /** Node's `checkExpectation`: any other Expect value, answered 417. */
+  onOtherExpectation: Listener;
   gateway: Gateway;
   jwtProvider: JwtProvider;
 }
@@ -93,13 +99,29 @@ export function createApp(deps: AppDeps): SessionServerApp {
   app.use(onError);
 
   const sessionCheckPath = `${config.authPrefix}/session`;
+  // The gateway also takes every target that is not a plain path (absolute-form `http://…`, `*`):
+  // its path check refuses those with 400 before anything else happens.
+  const isGatewayTarget = (req: IncomingMessage): boolean =>
+    req.url === undefined || req.url.startsWith("/api/") || !req.url.startsWith("/");
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     lifecycle.track(req, res);
-    // The gateway also takes every target that is not a plain path (absolute-form `http://…`, `*`):
-    // its path check refuses those with 400 before anything else happens.
-    if (req.url === undefined || req.url.startsWith("/api/") || !req.url.startsWith("/")) gateway.handle(req, res);
+    if (isGatewayTarget(req)) gateway.handle(req, res);
     else if (req.method === "GET" && req.url === sessionCheckPath) void sessionCheck(req, res);
     else app(req, res);
   };
-  return { handler, gateway, jwtProvider };
+  return {
+    handler,
+    // `Expect: 100-continue`: the gateway sends 100 once the call is allowed (its checks passed), so a
+    // refused upload is never sent; our own routes take their small bodies at once.
+    onExpectContinue(req, res) {
+      if (!isGatewayTarget(req)) res.writeContinue();
+      handler(req, res);
+    },
+    onOtherExpectation(req, res) {
+      lifecycle.track(req, res);
+      errors.send(req, res, new ApiError(417, "expectation_failed"), "routes");
+    },
+    gateway,
+    jwtProvider,
+  };
 }

@@ -46,6 +46,10 @@ export interface Config {
   authPrefix: string;
   bodyLimitBytes: number;
   gatewayBodyLimitBytes: number;
+  /** Gateway calls one session may have in flight at once (past it: 429). */
+  gatewayMaxCallsPerSession: number;
+  /** Gateway calls one upstream may have in flight or queued at once, all sessions together (past it: 429). */
+  gatewayMaxCallsPerUpstream: number;
   logLevel: string;
   rateLimitWindowMs: number;
   loginFailuresPerAccount: number;
@@ -259,6 +263,12 @@ export function loadConfig(env: Env = process.env): Config {
     authPrefix,
     bodyLimitBytes: parsePositiveInt("BODY_LIMIT_BYTES", get("BODY_LIMIT_BYTES") ?? "16384"),
     gatewayBodyLimitBytes: parsePositiveInt("GATEWAY_BODY_LIMIT_BYTES", get("GATEWAY_BODY_LIMIT_BYTES") ?? String(1024 * 1024)),
+    gatewayMaxCallsPerSession: parsePositiveInt("GATEWAY_MAX_CALLS_PER_SESSION", get("GATEWAY_MAX_CALLS_PER_SESSION") ?? "32", 100_000),
+    gatewayMaxCallsPerUpstream: parsePositiveInt(
+      "GATEWAY_MAX_CALLS_PER_UPSTREAM",
+      get("GATEWAY_MAX_CALLS_PER_UPSTREAM") ?? "512",
+      1_000_000,
+    ),
     logLevel,
     rateLimitWindowMs: parseDuration("RATE_LIMIT_WINDOW", get("RATE_LIMIT_WINDOW") ?? "15m"),
     loginFailuresPerAccount: parsePositiveInt("RATE_LIMIT_ACCOUNT_FAILURES", get("RATE_LIMIT_ACCOUNT_FAILURES") ?? "10"),

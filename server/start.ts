@@ -65,7 +65,15 @@ export async function startSessionServer(config: Config, options: StartOptions =
   const headers = securityHeaderList({ https: config.cookieSecure });
   const errors = createErrorExit(logger, headers);
   const lifecycle = new Lifecycle({ timeoutMs: config.shutdownTimeoutMs, logger, errors });
-  const { handler, gateway, jwtProvider } = createApp({ config, logger, backend, authClient, lifecycle, errors, headers });
+  const { handler, onExpectContinue, onOtherExpectation, gateway, jwtProvider } = createApp({
+    config,
+    logger,
+    backend,
+    authClient,
+    lifecycle,
+    errors,
+    headers,
+  });
   lifecycle.addClient((deadlineMs) => gateway.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => authClient.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => backend.close(deadlineMs));
@@ -80,6 +88,8 @@ export async function startSessionServer(config: Config, options: StartOptions =
 
   const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));
+  server.on("checkContinue", onExpectContinue);
+  server.on("checkExpectation", onOtherExpectation);
   lifecycle.addServer(server);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,9 @@
 // The API gateway: `ANY /api/<service>/<path>` for signed-in browsers. Served before Express's
 // router on the hot path: CORS and CSRF checks, the session read through the session seam, a JWT
 // from cache (or one single-flight fetch), and the request streamed to a pooled upstream client.
+// Capacity: a session may have GATEWAY_MAX_CALLS_PER_SESSION calls in flight, an upstream
+// GATEWAY_MAX_CALLS_PER_UPSTREAM (in flight plus queued for a connection); past either, 429, so one
+// signed-in user cannot make an upstream unavailable to everyone else.
 // A refresh token the auth service refuses ends the session (401 session_expired); a transient
 // auth-service failure keeps it (503).
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -36,11 +39,39 @@ export interface Gateway {
   close(deadlineMs: number): Promise<void>;
 }
 
+const RETRY_SOON = { extra: { retryAfter: 1 }, headers: { "Retry-After": "1" } };
+
+/** Whether the client holds its body back until it gets `100 Continue`. */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return req.headers.expect?.toLowerCase() === "100-continue";
+}
+
+/** Counts calls in flight per key, refusing past a limit. */
+class InFlight {
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly limit: number) {}
+
+  enter(key: string): boolean {
+    const count = this.counts.get(key) ?? 0;
+    if (count >= this.limit) return false;
+    this.counts.set(key, count + 1);
+    return true;
+  }
+
+  leave(key: string): void {
+    const count = (this.counts.get(key) ?? 1) - 1;
+    if (count <= 0) this.counts.delete(key);
+    else this.counts.set(key, count);
+  }
+}
+
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, sessions, originPolicy, contextOf, jwtProvider, errors } = deps;
   const proxies = new Map(
     [...config.upstreams.values()].map((upstream) => [upstream.name, new UpstreamProxy(upstream, config.upstreamTimeoutMs)]),
   );
+  const callsPerSession = new InFlight(config.gatewayMaxCallsPerSession);
+  const callsPerUpstream = new InFlight(config.gatewayMaxCallsPerUpstream);
 
   async function jwtFor(session: ActiveSession): Promise<string> {
     try {
@@ -68,17 +99,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const target = resolveUpstream(req.url ?? "/", config.upstreams);
     const session = await sessions.load(req);
     if (!session) throw new ApiError(401, "unauthenticated");
-    const jwt = jwtProvider.cached(session.sid) ?? (await jwtFor(session));
-    // The answer's headers are the upstream's (its caching headers apply), plus CORS for an allowed
-    // cross-origin host; they go out in one writeHead, on Node's fast path for raw header lists.
-    const corsOrigin = originPolicy.corsOrigin(req);
-    const context = contextOf(req);
-    await proxies.get(target.upstream.name)!.forward(req, res, {
-      path: target.path,
-      forwarded: { jwt, forwardedFor: context.forwardedFor, forwardedProto: context.scheme, forwardedHost: context.host },
-      bodyLimitBytes: config.gatewayBodyLimitBytes,
-      responseHeaders: corsOrigin ? ["Access-Control-Allow-Origin", corsOrigin, "Access-Control-Allow-Credentials", "true"] : [],
-    });
+    // One session cannot take every pooled connection of an upstream, and no upstream queues without bound.
+    if (!callsPerSession.enter(session.sid)) throw new ApiError(429, "rate_limited", RETRY_SOON);
+    if (!callsPerUpstream.enter(target.upstream.name)) {
+      callsPerSession.leave(session.sid);
+      throw new ApiError(429, "rate_limited", RETRY_SOON);
+    }
+    try {
+      const jwt = jwtProvider.cached(session.sid) ?? (await jwtFor(session));
+      // The answer's headers are the upstream's (its caching headers apply), plus CORS for an allowed
+      // cross-origin host; they go out in one writeHead, on Node's fast path for raw header lists.
+      const corsOrigin = originPolicy.corsOrigin(req);
+      const context = contextOf(req);
+      // The call is allowed: now the client may send the body it held back for `Expect: 100-continue`.
+      if (expectsContinue(req)) res.writeContinue();
+      await proxies.get(target.upstream.name)!.forward(req, res, {
+        path: target.path,
+        forwarded: { jwt, forwardedFor: context.forwardedFor, forwardedProto: context.scheme, forwardedHost: context.host },
+        bodyLimitBytes: config.gatewayBodyLimitBytes,
+        responseHeaders: corsOrigin ? ["Access-Control-Allow-Origin", corsOrigin, "Access-Control-Allow-Credentials", "true"] : [],
+      });
+    } finally {
+      callsPerSession.leave(session.sid);
+      callsPerUpstream.leave(target.upstream.name);
+    }
   }
 
   return {

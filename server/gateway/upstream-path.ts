@@ -1,8 +1,9 @@
 // Maps `/api/<service>/<path>?<query>` to a URL under that service's base, and refuses anything
 // that could step outside it. Threat model: path traversal and request smuggling through the
 // gateway to another host or another path of the upstream (`..`, encoded dots, slashes and
-// backslashes, `//host`, absolute-form request targets). We refuse rather than normalise: a
-// browser never sends these for a legitimate call, so there is nothing to rescue.
+// backslashes, `//host`, absolute-form request targets, servlet path parameters (`..;`), overlong
+// UTF-8 and `%u` escapes). We refuse rather than normalise: a browser never sends these for a
+// legitimate call, so there is nothing to rescue.
 import type { Upstream } from "../config.js";
 import { ApiError } from "../http/errors.js";
 
@@ -18,6 +19,22 @@ const GATEWAY_PREFIX = "/api/";
 // eslint-disable-next-line no-control-regex -- control bytes are exactly what this refuses
 const FORBIDDEN = /%2e|%2f|%5c|%25|%[01][0-9a-f]|%7f|\\|[\u0000-\u001f\u007f]/i;
 
+/**
+ * True when every `%` starts two hex digits and the bytes they encode are valid UTF-8: overlong forms
+ * (`%c0%ae`, `%e0%80%ae`), encoded surrogates and IIS's `%u002e` are not, and some servers still
+ * decode them into `.`, `/` or `\\`. decodeURIComponent applies exactly these rules.
+ */
+function isCleanlyEncoded(text: string): boolean {
+  if (!text.includes("%")) return true;
+  if (/%(?![0-9a-f]{2})/i.test(text)) return false;
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function reject(message: string): never {
   throw new ApiError(400, "bad_request", { message });
 }
@@ -29,6 +46,8 @@ export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, U
   const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
   const query = queryAt === -1 ? "" : rawUrl.slice(queryAt);
   if (FORBIDDEN.test(path)) reject("The path contains an encoded or forbidden character.");
+  if (!isCleanlyEncoded(path)) reject("The path contains a percent-encoding that is not UTF-8.");
+  if (!isCleanlyEncoded(query)) reject("The query contains a percent-encoding that is not UTF-8.");
   // eslint-disable-next-line no-control-regex -- control bytes are exactly what this refuses
   if (/[\u0000-\u001f\u007f\s]/.test(query) || query.includes("#")) reject("The query contains a forbidden character.");
 
@@ -41,12 +60,15 @@ export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, U
   if (!upstream) throw new ApiError(404, "unknown_service");
 
   // Every segment after the service must be a plain name: no empty (`//host`), `.` or `..` segment.
+  // Servlet containers (Tomcat, Jetty, Spring) cut a `;parameter` off each segment before they look
+  // at it, so `..;` and `.;x` are `..` and `.` to them: the check applies to what is left.
   if (tail) {
     const segments = tail.slice(1).split("/");
     segments.forEach((segment, index) => {
       const last = index === segments.length - 1;
-      if (segment === "." || segment === "..") reject("The path must not contain . or .. segments.");
-      if (segment === "" && !last) reject("The path must not contain empty segments.");
+      const name = segment.split(";", 1)[0]!;
+      if (name === "." || name === "..") reject("The path must not contain . or .. segments (path parameters included).");
+      if (name === "" && !last) reject("The path must not contain empty segments.");
     });
   }
   return { upstream, path: (`${upstream.basePath}${tail}` || "/") + query };

@@ -31,6 +31,7 @@ export const ERROR_MESSAGES = {
   token_unavailable: "Could not get an access token right now. Please try again shortly.",
   not_ready: "The server is not ready.",
   shutting_down: "The server is restarting. Please try again.",
+  expectation_failed: "Only Expect: 100-continue is supported.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -44,6 +44,8 @@ export interface EchoUpstream {
  * - `.../status/<n>`: that status with a small JSON body (401 carries WWW-Authenticate);
  * - `.../slow?chunks=N&delay=MS&size=B`: N chunks of B bytes, MS apart;
  * - `.../big?bytes=N`: N bytes of a deterministic pattern;
+ * - `.../early-hints`: a `103 Early Hints` first, then the usual 200 JSON;
+ * - `.../continue`: an unsolicited `100 Continue` first, then the usual 200 JSON;
  * - anything else: 200 JSON `{ok, method, url, bodyLength, bodySha256}` (never echoes headers, so
  *   no secret sent upstream comes back through the gateway by the upstream's doing).
  * Request bodies are always read fully before answering.
@@ -149,6 +151,8 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       res.end();
       return;
     }
+    if (path.endsWith("/early-hints")) res.writeEarlyHints({ link: "</app.css>; rel=preload; as=style" });
+    if (path.endsWith("/continue")) res.writeContinue();
     if (path.endsWith("/big")) {
       const bytes = Number(url.searchParams.get("bytes") ?? 1024);
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes) });

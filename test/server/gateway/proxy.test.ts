@@ -2,6 +2,7 @@
 // path-traversal refusal, the headers sent upstream and back, streamed bodies with a size limit,
 // timeouts, an unreachable upstream, and the CSRF / session checks in front of all of it.
 // Embedded store, reference auth service in-process (its JWTs carry `sub` = the user id).
+import net from "node:net";
 import { PassThrough, Readable } from "node:stream";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { request } from "undici";
@@ -84,6 +85,49 @@ const nothingReachedUpstreams = (): void => {
   expect(other.arrivals).toBe(0);
 };
 
+/** Sends raw bytes and collects everything the server sends until it closes the connection. */
+function readAll(origin: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
+    let text = "";
+    socket.setTimeout(5_000, () => socket.destroy(new Error("no close within 5 s")));
+    socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
+    socket.on("close", () => resolve(text));
+    socket.on("error", reject);
+  });
+}
+
+/** A POST with `Expect: 100-continue` that sends its body only after a `100 Continue` (as curl does, without its 1 s fallback). */
+function expectContinue(cookie: string, path: string, body: string): Promise<{ interim: number | undefined; final: number }> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nX-CSRF: 1\r\n${cookie ? `Cookie: ${cookie}\r\n` : ""}Content-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      );
+    });
+    let text = "";
+    let interim: number | undefined;
+    socket.setTimeout(5_000, () => socket.destroy(new Error("no answer within 5 s")));
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      if (interim === undefined && /^HTTP\/1\.1 100 /.test(text) && text.includes("\r\n\r\n")) {
+        interim = 100;
+        text = text.slice(text.indexOf("\r\n\r\n") + 4);
+        socket.write(body);
+      }
+    });
+    socket.on("close", () => {
+      const final = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (final) resolve({ interim, final: Number(final[1]) });
+      else reject(new Error(`no final answer: ${text.slice(0, 200)}`));
+    });
+    socket.on("error", reject);
+  });
+}
+
 function expectError(response: { status: number; body?: any; json?: any }, status: number, code: string): void {
   expect(response.status).toBe(status);
   const body = "json" in response ? response.json : response.body;
@@ -158,6 +202,24 @@ describe("path traversal and smuggling", () => {
     "/api/echo/x//y",
     "/api/echo/%252e%252e/other/x",
     "/api/echo/%252f",
+    // Servlet path parameters: Tomcat, Jetty and Spring cut `;…` off a segment, then read `..` or `.`.
+    "/api/echo/..;/other/x",
+    "/api/echo/..;jsessionid=1/other/x",
+    "/api/echo/x/..;/..;/other",
+    "/api/echo/.;/x",
+    "/api/echo/x/;/y",
+    // Overlong UTF-8, IIS %u escapes and broken percent-encodings.
+    "/api/echo/%c0%ae%c0%ae/other/x",
+    "/api/echo/%e0%80%ae%e0%80%ae/other",
+    "/api/echo/x%c0%afy",
+    "/api/echo/x%c1%9cy",
+    "/api/echo/%u002e%u002e/other",
+    "/api/echo/x%u2215y",
+    "/api/echo/%ed%a0%80",
+    "/api/echo/x%zzy",
+    "/api/echo/x%e2%82",
+    "/api/echo/x?q=%c0%ae%c0%ae",
+    "/api/echo/x?q=%u002e",
   ];
 
   it.each(TRICKS)("%s: 400 bad_request, reaches no upstream", async (target) => {
@@ -205,6 +267,34 @@ describe("path traversal and smuggling", () => {
     expect(response.status).toBe(200);
     expect(echo.requests.map((r) => r.url)).toEqual(["/base/x"]);
     expect(echo.requests[0]!.headers.host).toBe(`127.0.0.1:${echo.port}`);
+  });
+
+  it("servlet path parameters (..;/) cannot step outside the upstream's base: 400, nothing forwarded", async () => {
+    for (const target of ["/api/echo/..;/secret", "/api/echo/x/..;/..;/secret"]) {
+      const response = await rawGatewayGet(client, target);
+      expectError(response, 400, "bad_request");
+    }
+    nothingReachedUpstreams();
+    // A `;` inside an ordinary segment is a plain character and passes, byte for byte.
+    expect((await rawGatewayGet(client, "/api/echo/a;b=1/c")).status).toBe(200);
+    expect(echo.requests.map((r) => r.url)).toEqual(["/base/a;b=1/c"]);
+  });
+
+  it("overlong UTF-8 and %u encodings of dots and slashes are refused, never forwarded verbatim", async () => {
+    for (const target of [
+      "/api/echo/%c0%ae%c0%ae/secret",
+      "/api/echo/%e0%80%ae",
+      "/api/echo/%c0%af",
+      "/api/echo/%c1%9c",
+      "/api/echo/%u002e%u002e",
+    ]) {
+      const response = await rawGatewayGet(client, target);
+      expectError(response, 400, "bad_request");
+    }
+    nothingReachedUpstreams();
+    // Valid UTF-8 escapes still pass as sent.
+    expect((await rawGatewayGet(client, "/api/echo/caf%C3%A9?q=%E2%82%AC")).status).toBe(200);
+    expect(echo.requests.map((r) => r.url)).toEqual(["/base/caf%C3%A9?q=%E2%82%AC"]);
   });
 
   it("a refused path is refused before the session or a JWT is looked at", async () => {
@@ -304,6 +394,85 @@ describe("headers sent upstream", () => {
     expect(JSON.stringify(seen.rawHeaders)).not.toContain("must-not-pass");
     expect(JSON.stringify(seen.rawHeaders)).not.toContain("cHJveHk6c2VjcmV0");
     expect(seen.headers["x-app-header"]).toBe("kept");
+  });
+});
+
+describe("forwarding headers a client made up", () => {
+  it("X-Forwarded-Port, -Prefix, -Server, -Ssl, -Scheme, -Uri, Forwarded and X-Real-IP from the client never reach the upstream", async () => {
+    const spoofed = {
+      "x-forwarded-port": "443",
+      "x-forwarded-prefix": "/admin",
+      "x-forwarded-server": "evil.example",
+      "x-forwarded-ssl": "on",
+      "x-forwarded-scheme": "https",
+      "x-forwarded-uri": "/admin/delete",
+      "x-forwarded-anything": "made-up",
+      forwarded: "for=6.6.6.6;proto=https;host=evil.example",
+      "x-real-ip": "6.6.6.6",
+      "x-original-url": "/admin",
+      "x-rewrite-url": "/admin",
+    };
+    const response = await apiGet(client, "/api/echo/forwarded", spoofed);
+    expect(response.status).toBe(200);
+    const seen = echo.requests[0]!;
+    for (const name of Object.keys(spoofed)) expect(seen.headers[name], name).toBeUndefined();
+    // Only the forwarding headers we vouch for, from the request context.
+    const forwarding = Object.keys(seen.headers).filter((name) => name.startsWith("x-forwarded-") || name === "forwarded");
+    expect(forwarding.sort()).toEqual(["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"]);
+    expect(JSON.stringify(seen.rawHeaders)).not.toMatch(/6\.6\.6\.6|evil\.example|\/admin/);
+  });
+});
+
+describe("informational answers and Expect", () => {
+  it("an upstream 103 Early Hints is not passed on and the connection survives: a pipelined request after it is answered", async () => {
+    const cookie = client.cookieHeader();
+    const one = (path: string) => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nX-CSRF: 1\r\nCookie: ${cookie}\r\n\r\n`;
+    const answer = await readAll(
+      server.url,
+      one("/api/echo/early-hints") + one("/api/echo/after").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"),
+    );
+    const statuses = [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([200, 200]);
+    expect(echo.requests.map((r) => r.url)).toEqual(["/base/early-hints", "/base/after"]);
+  });
+
+  it("an unsolicited 100 Continue from the upstream: a 502 in the error shape (undici refuses it), and the browser's connection survives", async () => {
+    // undici, the upstream client, treats a 100 to a request that did not ask for one as a broken
+    // upstream connection (client-h1.js); the browser's own connection must not pay for it.
+    const cookie = client.cookieHeader();
+    const one = (path: string) => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nX-CSRF: 1\r\nCookie: ${cookie}\r\n\r\n`;
+    const answer = await readAll(
+      server.url,
+      one("/api/echo/continue") + one("/api/echo/after").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"),
+    );
+    const statuses = [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    expect(statuses, answer).toEqual([502, 200]);
+    expect(answer).toContain('"error":"upstream_unavailable"');
+  });
+
+  it("Expect: 100-continue: 100 once the call is allowed, then the upstream's answer to the whole body", async () => {
+    const body = JSON.stringify({ note: "held back until 100 Continue" });
+    const answer = await expectContinue(client.cookieHeader(), "/api/echo/upload", body);
+    expect(answer.interim).toBe(100);
+    expect(answer.final).toBe(200);
+    expect(echo.requests[0]!.body.toString()).toBe(body);
+    expect(echo.requests[0]!.headers.expect).toBeUndefined();
+  });
+
+  it("Expect: 100-continue on a call that is refused (no session): 401 and no 100, the body never sent upstream", async () => {
+    const answer = await expectContinue("", "/api/echo/upload", "{}");
+    expect(answer.interim).toBeUndefined();
+    expect(answer.final).toBe(401);
+    nothingReachedUpstreams();
+  });
+
+  it("any other Expect value: 417 in the error shape", async () => {
+    const response = await rawRequest(
+      server.url,
+      `POST /api/echo/x HTTP/1.1\r\nHost: ${host}\r\nX-CSRF: 1\r\nExpect: teapot\r\nContent-Length: 0`,
+    );
+    expectError(response, 417, "expectation_failed");
+    nothingReachedUpstreams();
   });
 });
 

@@ -254,7 +254,7 @@ const CORPUS: Entry[] = [
   },
   {
     name: "invalid UTF-8: percent escapes %FF%FE in a gateway path (anonymous)",
-    status: 401,
+    status: 400,
     request: () => gatewayGet("/api/echo/%ff%fe", []),
   },
   {
@@ -441,8 +441,8 @@ const CORPUS: Entry[] = [
       }),
   },
   {
-    name: "content type: JSON in UTF-16 is decoded as JSON, no 5xx (login)",
-    status: 401,
+    name: "content type: JSON in UTF-16 is refused: the session server takes JSON in UTF-8 only (login)",
+    status: 415,
     request: () =>
       httpRequest("POST", "/auth/login", {
         headers: [...CSRF, ["Content-Type", "application/json; charset=utf-16"]],
@@ -571,6 +571,60 @@ const CORPUS: Entry[] = [
   { name: "target: ../ out of the gateway into /auth", status: 400, request: () => gatewayGet("/api/echo/../../auth/session", []) },
   { name: "target: %2e%2e out of an upstream's base", status: 400, request: () => gatewayGet("/api/echo/%2e%2e/x", []) },
   { name: "target: an unknown gateway service", status: 404, request: () => gatewayGet("/api/nothing/x", []) },
+  // The outside attack run's findings (hardening round two).
+  {
+    name: "target: a servlet path parameter ..;/ out of the base (gateway, signed in)",
+    status: 400,
+    request: (c) => gatewayGet("/api/echo/..;/secret", withCookie(`${c.cookieName}=${c.cookie}`)),
+  },
+  {
+    name: "target: ..;jsessionid=x twice (gateway, signed in)",
+    status: 400,
+    request: (c) => gatewayGet("/api/echo/a/..;jsessionid=x/..;jsessionid=x/secret", withCookie(`${c.cookieName}=${c.cookie}`)),
+  },
+  {
+    name: "target: overlong UTF-8 dots %c0%ae%c0%ae (gateway, signed in)",
+    status: 400,
+    request: (c) => gatewayGet("/api/echo/%c0%ae%c0%ae/secret", withCookie(`${c.cookieName}=${c.cookie}`)),
+  },
+  {
+    name: "target: a three-byte overlong dot %e0%80%ae (gateway, signed in)",
+    status: 400,
+    request: (c) => gatewayGet("/api/echo/%e0%80%ae", withCookie(`${c.cookieName}=${c.cookie}`)),
+  },
+  {
+    name: "target: overlong slash %c0%af and backslash %c1%9c (gateway, signed in)",
+    status: 400,
+    request: (c) => gatewayGet("/api/echo/a%c0%afb%c1%9cc", withCookie(`${c.cookieName}=${c.cookie}`)),
+  },
+  {
+    name: "target: IIS %u002e%u002e escapes (gateway, signed in)",
+    status: 400,
+    request: (c) => gatewayGet("/api/echo/%u002e%u002e/secret", withCookie(`${c.cookieName}=${c.cookie}`)),
+  },
+  {
+    name: "expect: 100-continue on a gateway upload without a session",
+    status: 401,
+    request: () => httpRequest("POST", "/api/echo/upload", { headers: [...CSRF, ...JSON_TYPE, ["Expect", "100-continue"]], body: "{}" }),
+  },
+  {
+    name: "expect: a value other than 100-continue on the gateway (signed in)",
+    status: 417,
+    request: (c) =>
+      httpRequest("POST", "/api/echo/upload", {
+        headers: [...CSRF, ...JSON_TYPE, ...withCookie(`${c.cookieName}=${c.cookie}`), ["Expect", "200-ok"]],
+        body: "{}",
+      }),
+  },
+  {
+    name: "content type: JSON in UTF-7 hiding a second email from the duplicate-key check (login)",
+    status: 415,
+    request: () =>
+      httpRequest("POST", "/auth/login", {
+        headers: [...CSRF, ["Content-Type", "application/json;charset=utf-7"]],
+        body: '{"email":"x@y.z",+ACI-email+ACI-:+ACI-victim@example.org+ACI-,"password":"x"}',
+      }),
+  },
   { name: "target: /api/ with no service", status: 404, request: () => gatewayGet("/api/", []) },
 
   // Huge headers.

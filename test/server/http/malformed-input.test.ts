@@ -88,6 +88,35 @@ describe.each(STORE_MODES)("malformed input (%s store)", (store) => {
       }
     });
 
+    it("JSON in UTF-7: 415, so a body that hides a second e-mail from the duplicate-key check (+ACI-email+ACI-) cannot sign in", async () => {
+      const email = uniqueEmail("utf7");
+      expect((await server.client().post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
+      // In UTF-7, +ACI- is a quote: this is {"email":"x@y.z","email":"<the account>","password":…}.
+      const raw = `{"email":"x@y.z",+ACI-email+ACI-:+ACI-${email}+ACI-,"password":"${PASSWORD}"}`;
+      for (const type of ["application/json;charset=utf-7", "application/json; charset=UTF-7", 'application/json; charset="utf-7"']) {
+        const response = await server.client().post("/auth/login", undefined, { raw, headers: { "content-type": type } });
+        expectError(response, 415, "unsupported_media_type");
+        expect(response.setCookie).toEqual([]);
+      }
+    });
+
+    it.each(["utf-16", "utf-16le", "iso-8859-1", "utf8", "us-ascii"])("JSON declared as charset=%s: 415", async (charset) => {
+      const response = await server
+        .client()
+        .post("/auth/login", undefined, { raw: LOGIN_BODY, headers: { "content-type": `application/json; charset=${charset}` } });
+      expectError(response, 415, "unsupported_media_type");
+    });
+
+    it.each([
+      "application/json",
+      "application/json; charset=utf-8",
+      "application/json;charset=UTF-8",
+      "application/ld+json; charset=Utf-8",
+    ])("%s is JSON in UTF-8: accepted", async (type) => {
+      const response = await server.client().post("/auth/login", undefined, { raw: LOGIN_BODY, headers: { "content-type": type } });
+      expect(response.status).toBe(401);
+    });
+
     it("a body without any Content-Type: 415", async () => {
       expectError(await server.client().post("/auth/login", undefined, { raw: LOGIN_BODY }), 415, "unsupported_media_type");
     });
