@@ -2,7 +2,9 @@
 //   1. authenticated GET /auth/session: our session server vs the seed article's stack;
 //   2. a gateway call vs the same upstream called directly (throughput, added latency p50/p99), at
 //      10 connections (latency-bound) and at BENCH_CONNECTIONS (CPU-bound), with a bare Node proxy
-//      hop (bench/bare-proxy.mjs) beside them: the most any Node gateway reaches on this machine;
+//      hop (bench/bare-proxy.mjs) beside them, the most any Node gateway reaches on this machine,
+//      and the same hop made by nginx (bench/nginx-hop.mjs; skipped when nginx is not installed),
+//      the cost of a proxy hop in C;
 //   3. the bundle's gzip size against its budget;
 //   4. the session server's memory before and after a sustained load.
 // Each comparison alternates the two sides and reports the median of ROUNDS runs.
@@ -14,6 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { startNginxHop } from "./nginx-hop.mjs";
 import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
 
 process.chdir(root);
@@ -63,6 +66,7 @@ async function main() {
   const oursUrl = ours.match[1];
   const bare = await start("bare proxy", process.execPath, ["bench/bare-proxy.mjs"], { PORT: "0", UPSTREAM: upstreamUrl }, /listening on (http:\/\/\S+)/);
   const bareUrl = bare.match[1];
+  const nginxUrl = await startNginxHop(upstreamUrl);
 
   const signup = await fetch(`${oursUrl}/auth/signup`, {
     method: "POST",
@@ -87,13 +91,14 @@ async function main() {
   const errorsOf = (result) => result.errors + result.timeouts + result.non2xx;
   let errors = 0;
   const runs = { ours: [], seed: [] };
-  const gatewayRuns = new Map(GATEWAY_CONNECTIONS.map((connections) => [connections, { gateway: [], bare: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] }]));
+  const gatewayRuns = new Map(GATEWAY_CONNECTIONS.map((connections) => [connections, { gateway: [], bare: [], nginx: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] }]));
 
   process.stdout.write(`warming up (${CONNECTIONS} connections)…\n`);
   await load(`${oursUrl}/auth/session`, { seconds: 2, headers: { cookie: oursCookie } });
   await load(`${seedUrl}/auth/session`, { seconds: 2, headers: { cookie: seedCookie } });
   await load(`${oursUrl}/api/echo/items`, { seconds: 2, headers: gatewayHeaders });
   await load(`${bareUrl}/api/echo/items`, { seconds: 2 });
+  if (nginxUrl) await load(`${nginxUrl}/api/echo/items`, { seconds: 2 });
   await load(`${upstreamUrl}/items`, { seconds: 2 });
 
   // Each round alternates the order of the sides, so a drift of the machine's speed hits all alike.
@@ -121,12 +126,13 @@ async function main() {
         [
           [`gateway@${connections}`, () => load(`${oursUrl}/api/echo/items`, { connections, headers: gatewayHeaders })],
           [`bare@${connections}`, () => load(`${bareUrl}/api/echo/items`, { connections })],
+          ...(nginxUrl ? [[`nginx@${connections}`, () => load(`${nginxUrl}/api/echo/items`, { connections })]] : []),
           [`direct@${connections}`, () => load(`${upstreamUrl}/items`, { connections })],
         ],
         (label, result) => {
           const name = label.split("@")[0];
           series[name].push(result.requests.average);
-          if (name !== "bare") {
+          if (`${name}P50` in series) {
             series[`${name}P50`].push(result.latency.p50);
             series[`${name}P99`].push(result.latency.p99);
           }
@@ -157,15 +163,19 @@ async function main() {
   for (const [connections, series] of gatewayRuns) {
     const gatewayRps = median(series.gateway);
     const bareRps = median(series.bare);
+    const nginxRps = nginxUrl ? median(series.nginx) : undefined;
     const directRps = median(series.direct);
     gatewayRatios.push(gatewayRps / directRps);
     gatewayRows.push(
       [`gateway call, ${connections} connections (req/s)`, Math.round(gatewayRps)],
       [`bare Node proxy hop, ${connections} connections (req/s)`, Math.round(bareRps)],
+      [`nginx hop (1 worker), ${connections} connections (req/s)`, nginxUrl ? Math.round(nginxRps) : "skipped: nginx is not installed"],
       [`direct upstream call, ${connections} connections (req/s)`, Math.round(directRps)],
       ["  ratio gateway / direct (goal >= 0.35)", (gatewayRps / directRps).toFixed(2)],
       ["  ratio bare hop / direct (reference)", (bareRps / directRps).toFixed(2)],
+      ...(nginxUrl ? [["  ratio nginx hop / direct (reference)", (nginxRps / directRps).toFixed(2)]] : []),
       ["  gateway / bare hop", (gatewayRps / bareRps).toFixed(2)],
+      ...(nginxUrl ? [["  gateway / nginx hop", (gatewayRps / nginxRps).toFixed(2)]] : []),
       ["  added latency p50 (ms)", (median(series.gatewayP50) - median(series.directP50)).toFixed(1)],
       ["  added latency p99 (ms)", (median(series.gatewayP99) - median(series.directP99)).toFixed(1)],
     );
