@@ -1,6 +1,7 @@
 // Child processes for the benchmarks (bench/run.mjs, bench/load.mjs): free loopback ports,
-// starting a process and waiting for its ready line, temporary folders, and stopping everything
-// that was started (by pid, also on Ctrl-C or an early exit).
+// starting a process and waiting for its ready line (or, for one that prints none, such as nginx,
+// for a probe to pass), temporary folders, and stopping everything that was started (by pid, also
+// on Ctrl-C or an early exit).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -21,12 +22,12 @@ export function stopAll() {
         (child) =>
           new Promise((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+            const timer = setTimeout(() => kill(child, "SIGKILL"), 3_000);
             child.once("exit", () => {
               clearTimeout(timer);
               resolve();
             });
-            child.kill("SIGTERM");
+            kill(child, "SIGTERM");
           }),
       ),
     );
@@ -35,8 +36,19 @@ export function stopAll() {
   return stopping;
 }
 process.on("exit", () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) kill(child, "SIGKILL");
 });
+
+// A child started with `group` leads its own process group (nginx's master and its worker): the
+// signal goes to the group by the child's pid, so a SIGKILLed master cannot leave a worker behind.
+function kill(child, signal) {
+  try {
+    if (child.group) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
     void stopAll().then(() => process.exit(130));
@@ -60,20 +72,31 @@ export function freePort() {
   });
 }
 
-/** Starts a process and resolves with the first match of `ready` in its output. */
-export function start(label, command, args, env, ready) {
+/**
+ * Starts a process and resolves with the first match of `ready` in its output; for a process that
+ * prints no ready line (nginx logs to files), `ready` is a probe instead, tried every 50 ms until it
+ * resolves truthy (then `match` is its value). `group` makes the process lead its own process group.
+ */
+export function start(label, command, args, env, ready, { group = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: group });
+    child.group = group;
     children.add(child);
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`${label} did not start within 20 s:\n${output}`)), 20_000);
+    let over = false;
+    const timer = setTimeout(() => {
+      over = true;
+      reject(new Error(`${label} did not start within 20 s:\n${output}`));
+    }, 20_000);
+    const onReady = (match) => {
+      over = true;
+      clearTimeout(timer);
+      resolve({ child, match, output: () => output });
+    };
     const onData = (chunk) => {
       output = (output + chunk).slice(-8000);
-      const match = ready.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match, output: () => output });
-      }
+      const match = ready instanceof RegExp && ready.exec(output);
+      if (match) onReady(match);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", (chunk) => {
@@ -81,9 +104,19 @@ export function start(label, command, args, env, ready) {
       if (process.env.LOAD_VERBOSE) process.stderr.write(`[${label}] ${chunk}`);
     });
     child.once("exit", (code, signal) => {
+      over = true;
       children.delete(child);
       clearTimeout(timer);
       if (!stopping) reject(new Error(`${label} exited (${code ?? signal}):\n${output}`));
     });
+    if (!(ready instanceof RegExp)) void poll(ready, () => over, onReady);
   });
+}
+
+async function poll(probe, over, onReady) {
+  while (!over()) {
+    const match = await probe().catch(() => undefined);
+    if (match && !over()) return onReady(match);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -2,7 +2,9 @@
 //   1. authenticated GET /auth/session: our session server vs the seed article's stack;
 //   2. a gateway call vs the same upstream called directly (throughput, added latency p50/p99), at
 //      10 connections (latency-bound) and at BENCH_CONNECTIONS (CPU-bound), with a bare Node proxy
-//      hop (bench/bare-proxy.mjs) beside them: the most any Node gateway reaches on this machine;
+//      hop (bench/bare-proxy.mjs) beside them, the most any Node gateway reaches on this machine,
+//      and the same hop made by nginx (bench/nginx-hop.mjs; skipped when nginx is not installed),
+//      the cost of a proxy hop in C;
 //   3. the bundle's gzip size against its budget;
 //   4. the session server's memory before and after a sustained load.
 // Each comparison alternates the two sides and reports the median of ROUNDS runs.
@@ -14,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
-import { ENTRY_BUDGET as BUDGET } from "../scripts/check-size.mjs";
+import { startNginxHop } from "./nginx-hop.mjs";
 import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
 
 process.chdir(root);
@@ -23,6 +25,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const GATEWAY_CONNECTIONS = (process.env.BENCH_GATEWAY_CONNECTIONS ?? `10,${CONNECTIONS}`).split(",").map(Number);
+import { ENTRY_BUDGET as BUDGET } from "../scripts/check-size.mjs";
 
 function load(url, options = {}) {
   return new Promise((resolve, reject) => {
@@ -96,6 +99,7 @@ async function main() {
     /listening on (http:\/\/\S+)/,
   );
   const bareUrl = bare.match[1];
+  const nginxUrl = await startNginxHop(upstreamUrl);
 
   const signup = await fetch(`${oursUrl}/auth/signup`, {
     method: "POST",
@@ -123,7 +127,7 @@ async function main() {
   const gatewayRuns = new Map(
     GATEWAY_CONNECTIONS.map((connections) => [
       connections,
-      { gateway: [], bare: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] },
+      { gateway: [], bare: [], nginx: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] },
     ]),
   );
 
@@ -132,6 +136,7 @@ async function main() {
   await load(`${seedUrl}/auth/session`, { seconds: 2, headers: { cookie: seedCookie } });
   await load(`${oursUrl}/api/echo/items`, { seconds: 2, headers: gatewayHeaders });
   await load(`${bareUrl}/api/echo/items`, { seconds: 2 });
+  if (nginxUrl) await load(`${nginxUrl}/api/echo/items`, { seconds: 2 });
   await load(`${upstreamUrl}/items`, { seconds: 2 });
 
   // Each round alternates the order of the sides, so a drift of the machine's speed hits all alike.
@@ -159,12 +164,13 @@ async function main() {
         [
           [`gateway@${connections}`, () => load(`${oursUrl}/api/echo/items`, { connections, headers: gatewayHeaders })],
           [`bare@${connections}`, () => load(`${bareUrl}/api/echo/items`, { connections })],
+          ...(nginxUrl ? [[`nginx@${connections}`, () => load(`${nginxUrl}/api/echo/items`, { connections })]] : []),
           [`direct@${connections}`, () => load(`${upstreamUrl}/items`, { connections })],
         ],
         (label, result) => {
           const name = label.split("@")[0];
           series[name].push(result.requests.average);
-          if (name !== "bare") {
+          if (`${name}P50` in series) {
             series[`${name}P50`].push(result.latency.p50);
             series[`${name}P99`].push(result.latency.p99);
           }
@@ -195,15 +201,19 @@ async function main() {
   for (const [connections, series] of gatewayRuns) {
     const gatewayRps = median(series.gateway);
     const bareRps = median(series.bare);
+    const nginxRps = nginxUrl ? median(series.nginx) : undefined;
     const directRps = median(series.direct);
     gatewayRatios.push(gatewayRps / directRps);
     gatewayRows.push(
       [`gateway call, ${connections} connections (req/s)`, Math.round(gatewayRps)],
       [`bare Node proxy hop, ${connections} connections (req/s)`, Math.round(bareRps)],
+      [`nginx hop (1 worker), ${connections} connections (req/s)`, nginxUrl ? Math.round(nginxRps) : "skipped: nginx is not installed"],
       [`direct upstream call, ${connections} connections (req/s)`, Math.round(directRps)],
       ["  ratio gateway / direct (goal >= 0.35)", (gatewayRps / directRps).toFixed(2)],
       ["  ratio bare hop / direct (reference)", (bareRps / directRps).toFixed(2)],
+      ...(nginxUrl ? [["  ratio nginx hop / direct (reference)", (nginxRps / directRps).toFixed(2)]] : []),
       ["  gateway / bare hop", (gatewayRps / bareRps).toFixed(2)],
+      ...(nginxUrl ? [["  gateway / nginx hop", (gatewayRps / nginxRps).toFixed(2)]] : []),
       ["  added latency p50 (ms)", (median(series.gatewayP50) - median(series.directP50)).toFixed(1)],
       ["  added latency p99 (ms)", (median(series.gatewayP99) - median(series.directP99)).toFixed(1)],
     );
