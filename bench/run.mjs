@@ -17,6 +17,7 @@ import os from "node:os";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { startNginxHop } from "./nginx-hop.mjs";
+import { ENTRY_BUDGET as BUDGET } from "../scripts/check-size.mjs";
 import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
 
 process.chdir(root);
@@ -25,7 +26,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const GATEWAY_CONNECTIONS = (process.env.BENCH_GATEWAY_CONNECTIONS ?? `10,${CONNECTIONS}`).split(",").map(Number);
-import { ENTRY_BUDGET as BUDGET } from "../scripts/check-size.mjs";
 
 function load(url, options = {}) {
   return new Promise((resolve, reject) => {
