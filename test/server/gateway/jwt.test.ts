@@ -12,7 +12,7 @@ import { startRedisServer, type RedisServer } from "../../helpers/redis-server.j
 import { PASSWORD, sidOf, sleep, startTestSessionServer, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
 
 const AUTH_TIMEOUT_MS = 800;
-const SESSION_FIELDS = ["cookie", "createdAt", "refreshToken", "refreshTokenIri", "user", "userIri"];
+const SESSION_FIELDS = ["cookie", "createdAt", "refreshToken", "refreshTokenIri", "user", "userAgent", "userIri"];
 
 let redis: RedisServer;
 beforeAll(async () => {
