@@ -77,9 +77,8 @@ export function createAccountHandlers(settings: AccountSettings) {
   }
 
   return {
-    /** Whether a verifyUrl may be used (sign-up checks it before creating the user). */
+    /** Whether a verifyUrl may be used (sign-up mails only to one that may). */
     verifyUrlAllowed: (url: unknown): boolean => allowedLinkUrl(url, settings.linkOrigins) !== undefined,
-    verifyUrlRefused: (): Reply => originRefused("verifyUrl"),
 
     /** After a sign-up with a verifyUrl: the verification mail. */
     mailVerification: (user: UserRow, verifyUrl: string, lang: string | undefined): Promise<void> =>

@@ -47,7 +47,12 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
     if (emailViolations.length === 0 && store.findUserByEmail(body.email as string)) emailViolations.push(emailTaken());
     const violations = [...emailViolations, ...validatePassword(body.password, context.minPasswordLength)];
     if (violations.length > 0) return violationReply(violations);
-    if (body.verifyUrl !== undefined && !account.verifyUrlAllowed(body.verifyUrl)) return account.verifyUrlRefused();
+    // A verifyUrl outside LINK_ORIGINS gets no mail, but does not cost the sign-up (the user can ask again from an
+    // allowed page); the operator hears of it, since it means a misconfigured link URL.
+    const verifyUrl = account.verifyUrlAllowed(body.verifyUrl) ? (body.verifyUrl as string) : undefined;
+    if (body.verifyUrl !== undefined && verifyUrl === undefined) {
+      context.onError(new Error("sign-up: verifyUrl is not on LINK_ORIGINS, so no verification mail was sent"));
+    }
 
     const passwordHash = await hashPassword(body.password as string);
     const asked = requestedLanguage(req, body);
@@ -64,7 +69,6 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
       if (error instanceof EmailTakenError) return violationReply([emailTaken()]);
       throw error;
     }
-    const verifyUrl = body.verifyUrl as string | undefined;
     return {
       status: 201,
       contentType: LD_JSON,

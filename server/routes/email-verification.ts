@@ -32,7 +32,14 @@ export function emailVerificationRoutes(deps: RouteDeps): express.Router {
     const email = readEmail(req.body);
     const link = linkRequest(config, contextOf, req, "verify");
     authClient.requestVerificationMail(email, link).catch((error: unknown) => {
-      logger.warn({ event: "verification_request_failed", code: (error as ApiError).code }, "could not ask for a verification mail");
+      logger.warn(
+        {
+          event: "verification_request_failed",
+          code: (error as ApiError).code,
+          cause: ((error as ApiError).cause as Error | undefined)?.message,
+        },
+        "could not ask for a verification mail",
+      );
     });
     res.status(202).json({});
   });

@@ -32,7 +32,14 @@ export function passwordRoutes(deps: RouteDeps): express.Router {
     const link = linkRequest(config, contextOf, req, "reset");
     // Not awaited: the answer must not wait for (or reveal) what the auth service does with an existing account.
     authClient.requestPasswordReset(email, link).catch((error: unknown) => {
-      logger.warn({ event: "password_reset_request_failed", code: (error as ApiError).code }, "could not ask for a reset mail");
+      logger.warn(
+        {
+          event: "password_reset_request_failed",
+          code: (error as ApiError).code,
+          cause: ((error as ApiError).cause as Error | undefined)?.message,
+        },
+        "could not ask for a reset mail",
+      );
     });
     res.status(202).json({});
   });
