@@ -107,6 +107,9 @@ export async function startSessionServer(config: Config, options: StartOptions =
         log: (line) => logger.info({ event: "dev_mailbox" }, line),
       });
     }
+    if (reference && reference.smtpUrl === undefined && config.production) {
+      logger.warn({ event: "dev_mailbox_in_production" }, "SMTP_URL is not set: reset and verification mails only go to the dev mailbox");
+    }
     backend =
       config.redisUrl !== undefined || config.redisClusterNodes.length > 0
         ? await createRedisBackend({

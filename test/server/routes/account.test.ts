@@ -374,3 +374,88 @@ describe.each(MATRIX)("e-mail verification required ($store store, $auth auth se
     if (mode.auth === "reference") expect(login.body.user.emailVerified).toBe(true);
   });
 });
+
+describe("mail links and bad input (embedded store, in-process reference auth service)", () => {
+  let setup: ModeSetup;
+  let behindProxy: ModeSetup;
+  beforeAll(async () => {
+    [setup, behindProxy] = await Promise.all([
+      startMode({ store: "embedded", auth: "reference" }, redis),
+      startMode({ store: "embedded", auth: "reference" }, redis, { PUBLIC_ORIGIN: "https://app.example.test" }),
+    ]);
+  });
+  afterAll(async () => {
+    await setup?.close();
+    await behindProxy?.close();
+  });
+
+  it("with PUBLIC_ORIGIN the mailed links point to its /reset-password and /verify-email", async () => {
+    const c = behindProxy.server.client();
+    const email = uniqueEmail("public-origin");
+    expect((await c.post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
+    expect((await c.post("/auth/password-reset", { email })).status).toBe(202);
+    const box = mailboxOf(behindProxy);
+    expect((await box.next(email, "verify")).link.startsWith("https://app.example.test/verify-email?token=")).toBe(true);
+    expect((await box.next(email, "reset")).link.startsWith("https://app.example.test/reset-password?token=")).toBe(true);
+  });
+
+  it("security 28: a forged Host cannot point a reset link elsewhere: the same 202, and no mail", async () => {
+    const email = uniqueEmail("forged-host");
+    expect((await setup.server.client().post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
+    const box = mailboxOf(setup);
+    await box.next(email, "verify");
+    const forged = await setup.server.client().post("/auth/password-reset", { email }, { headers: { host: "evil.example" } });
+    expect(forged.status).toBe(202);
+    expect(forged.text).toBe("{}");
+    const deadline = Date.now() + 2_000;
+    while (!setup.server.logs().includes("password_reset_request_failed") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(setup.server.logs()).toContain("password_reset_request_failed");
+    expect(await box.all(email, "reset")).toEqual([]);
+  });
+
+  it("bad input on every account route gets a 4xx in the error shape, never a 5xx", async () => {
+    const c = setup.server.client();
+    const email = uniqueEmail("bad-input");
+    expect((await c.post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
+    const bodies: unknown[] = [
+      [],
+      "text",
+      null,
+      42,
+      { email: 1 },
+      { email: `${"a".repeat(400)}@example.org` },
+      { email: "x@example.org", lang: "../../etc" },
+      { token: {} },
+      { token: "t", password: 5 },
+      { token: "t".repeat(100_000) },
+      { currentPassword: null, newPassword: [] },
+      { currentPassword: PASSWORD, newPassword: "x".repeat(5_000) },
+      { currentPassword: PASSWORD, newPassword: "good enough password", signOutOthers: "no" },
+      { keepCurrent: 1 },
+    ];
+    const routes = [
+      "/auth/password-reset",
+      "/auth/password-reset/confirm",
+      "/auth/email-verification",
+      "/auth/email-verification/resend",
+      "/auth/password",
+      "/auth/sessions/revoke-all",
+    ];
+    for (const route of routes) {
+      for (const body of bodies) {
+        const answer = await c.post(route, body);
+        if (answer.status < 300) continue; // some bodies are fine for some routes (revoke-all ignores extra fields)
+        expect(answer.status, `${route} ${JSON.stringify(body).slice(0, 60)}`).toBeGreaterThanOrEqual(400);
+        expect(answer.status, `${route} ${JSON.stringify(body).slice(0, 60)}`).toBeLessThan(500);
+        expect(Object.keys(answer.body).slice(0, 2), route).toEqual(["error", "message"]);
+      }
+      const broken = await c.post(route, undefined, { raw: "{broken", headers: { "content-type": "application/json" } });
+      expect(broken.status, route).toBe(400);
+      const form = await c.post(route, undefined, { raw: "email=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+      expect(form.status, route).toBe(415);
+    }
+    expect((await c.get("/auth/session")).status).toBe(200);
+    expect(setup.server.logs()).not.toContain('"request_failed"');
+  });
+});
