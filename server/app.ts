@@ -63,6 +63,9 @@ export function createApp(deps: AppDeps): SessionServerApp {
     authClient,
     leaseMs: config.authTimeoutMs + 1_000,
     waitMs: config.authTimeoutMs + 2_000,
+    // Once per JWT fetch at most, and only when it changed: no store write per request.
+    onEmailVerified: (session, verified) =>
+      session.user ? sessions.setEmailVerified(session.user.id, verified, session.sid) : Promise.resolve(),
   });
   sessions.onEnd((sid) => jwtProvider.forget(sid));
   const rateLimits = createRateLimits(
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
       windowMs: config.rateLimitWindowMs,
       failuresPerAccount: config.loginFailuresPerAccount,
       failuresPerAddress: config.loginFailuresPerAddress,
+      mailRequestsPerAccount: config.mailRequestsPerAccount,
     },
     logger,
     contextOf,

@@ -3,6 +3,7 @@
 // that one line and exits. (The reference auth service reads its own: auth-service/config.ts.)
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { AuthServiceConfigError, loadAuthServiceConfig, type AuthServiceConfig } from "./auth-service/config.js";
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -17,6 +18,39 @@ export interface Upstream {
   origin: string;
   basePath: string;
 }
+
+/** What the auth service supports of the contract's extensions (AUTH_FEATURES). */
+export const AUTH_FEATURES = [
+  "password-reset",
+  "email-verification",
+  "email-verification-required",
+  "password-change",
+  "passkeys",
+] as const;
+export type AuthFeature = (typeof AUTH_FEATURES)[number];
+
+/** AUTH_FEATURES when the reference auth service runs in-process. */
+export const REFERENCE_FEATURES: readonly AuthFeature[] = ["password-reset", "email-verification", "password-change", "passkeys"];
+
+/** The demo's host pages for the mailed links, on the public origin, when PASSWORD_RESET_URL / EMAIL_VERIFICATION_URL are unset. */
+export const DEFAULT_RESET_PATH = "/reset-password";
+export const DEFAULT_VERIFY_PATH = "/verify-email";
+
+/** The in-process reference auth service's settings: its own variables, read by its own reader (auth-service/config.ts). */
+export type ReferenceServiceConfig = Pick<
+  AuthServiceConfig,
+  | "jwtLifetimeSeconds"
+  | "refreshTokenLifetimeSeconds"
+  | "issuer"
+  | "audience"
+  | "minPasswordLength"
+  | "smtpUrl"
+  | "mailFrom"
+  | "requireEmailVerification"
+> & {
+  /** LINK_ORIGINS as given; empty: derived at start from the link URLs (start.ts). */
+  linkOrigins: string[];
+};
 
 export interface Config {
   production: boolean;
@@ -56,6 +90,22 @@ export interface Config {
   loginFailuresPerAddress: number;
   /** How long requests in flight may finish after SIGTERM (ops/shutdown.ts). */
   shutdownTimeoutMs: number;
+  /** The extensions the auth service offers (AUTH_FEATURES); a route of one that is not here answers 404. */
+  authFeatures: ReadonlySet<AuthFeature>;
+  /** What GET /auth/config says about e-mail verification. */
+  emailVerification: "off" | "optional" | "required";
+  /** PASSWORD_RESET_URL; undefined: `<public origin>/reset-password`. */
+  passwordResetUrl: string | undefined;
+  /** EMAIL_VERIFICATION_URL; undefined: `<public origin>/verify-email`. */
+  emailVerificationUrl: string | undefined;
+  /** PUBLIC_ORIGIN; undefined: the request's own origin (as the request context sees it). */
+  publicOrigin: string | undefined;
+  /** Reset and verification mails asked for per account in a window (RATE_LIMIT_RESET_PER_ACCOUNT). */
+  mailRequestsPerAccount: number;
+  /** The auth service's minimum password length, for GET /auth/config (the in-process service's MIN_PASSWORD_LENGTH). */
+  minPasswordLength: number;
+  /** Set when AUTH_SERVICE is unset: the in-process reference service's settings. */
+  referenceService: ReferenceServiceConfig | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -110,6 +160,38 @@ function parseBoolean(variable: string, raw: string): boolean {
   if (["1", "true", "yes", "on"].includes(value)) return true;
   if (["0", "false", "no", "off"].includes(value)) return false;
   throw new ConfigError(variable, `"${raw}" is not true or false`);
+}
+
+function parseFeatures(raw: string): Set<AuthFeature> {
+  const features = new Set<AuthFeature>();
+  for (const entry of raw
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    if (entry === "none") continue;
+    if (!(AUTH_FEATURES as readonly string[]).includes(entry)) {
+      throw new ConfigError("AUTH_FEATURES", `"${entry}" is not one of ${AUTH_FEATURES.join(", ")} (or none)`);
+    }
+    features.add(entry as AuthFeature);
+  }
+  // Requiring verification needs verification.
+  if (features.has("email-verification-required")) features.add("email-verification");
+  return features;
+}
+
+/** An absolute http(s) URL for a host page, without query, fragment or credentials (the auth service adds `?token=`). */
+function parseLinkUrl(variable: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(variable, `"${raw}" is not an absolute URL (example: https://app.example.com/reset-password)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(variable, `"${raw}" must use http or https`);
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError(variable, `"${raw}" must have no credentials, query or fragment`);
+  }
+  return url.href;
 }
 
 function parseUpstreams(raw: string): Map<string, Upstream> {
@@ -237,6 +319,69 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("LOG_LEVEL", `"${logLevel}" is not one of fatal, error, warn, info, debug, trace, silent`);
   }
 
+  const authService = get("AUTH_SERVICE") !== undefined ? parseOrigin("AUTH_SERVICE", get("AUTH_SERVICE")!) : undefined;
+  let referenceService: ReferenceServiceConfig | undefined;
+  if (authService === undefined) {
+    // The in-process reference service reads its own variables with its own reader; its PORT is never the session
+    // server's (it listens on a free port of its own).
+    let own: AuthServiceConfig;
+    try {
+      own = loadAuthServiceConfig({ ...env, PORT: undefined, AUTH_SERVICE_PORT: undefined });
+    } catch (error) {
+      if (error instanceof AuthServiceConfigError) throw new ConfigError(...splitProblem(error.message));
+      throw error;
+    }
+    referenceService = {
+      jwtLifetimeSeconds: own.jwtLifetimeSeconds,
+      refreshTokenLifetimeSeconds: own.refreshTokenLifetimeSeconds,
+      issuer: own.issuer,
+      audience: own.audience,
+      minPasswordLength: own.minPasswordLength,
+      smtpUrl: own.smtpUrl,
+      mailFrom: own.mailFrom,
+      requireEmailVerification: own.requireEmailVerification,
+      linkOrigins: own.linkOrigins,
+    };
+  }
+  const featuresRaw = get("AUTH_FEATURES");
+  const authFeatures =
+    featuresRaw !== undefined ? parseFeatures(featuresRaw) : new Set<AuthFeature>(authService === undefined ? REFERENCE_FEATURES : []);
+  if (referenceService?.requireEmailVerification) {
+    if (!authFeatures.has("email-verification")) {
+      throw new ConfigError("AUTH_FEATURES", "must include email-verification when REQUIRE_EMAIL_VERIFICATION=true");
+    }
+    authFeatures.add("email-verification-required");
+  }
+  const emailVerification = authFeatures.has("email-verification-required")
+    ? "required"
+    : authFeatures.has("email-verification")
+      ? "optional"
+      : "off";
+  const publicOrigin = get("PUBLIC_ORIGIN") !== undefined ? parseOrigin("PUBLIC_ORIGIN", get("PUBLIC_ORIGIN")!) : undefined;
+  const passwordResetUrl =
+    get("PASSWORD_RESET_URL") !== undefined ? parseLinkUrl("PASSWORD_RESET_URL", get("PASSWORD_RESET_URL")!) : undefined;
+  const emailVerificationUrl =
+    get("EMAIL_VERIFICATION_URL") !== undefined ? parseLinkUrl("EMAIL_VERIFICATION_URL", get("EMAIL_VERIFICATION_URL")!) : undefined;
+  if (referenceService && referenceService.linkOrigins.length > 0) {
+    // An explicit LINK_ORIGINS must hold every link the session server will ask for: a link refused at the first
+    // reset request would otherwise only show up in a log.
+    for (const [variable, url, fallbackPath] of [
+      ["PASSWORD_RESET_URL", passwordResetUrl, DEFAULT_RESET_PATH],
+      ["EMAIL_VERIFICATION_URL", emailVerificationUrl, DEFAULT_VERIFY_PATH],
+    ] as const) {
+      const origin = url !== undefined ? new URL(url).origin : publicOrigin;
+      if (origin === undefined) {
+        throw new ConfigError(
+          variable,
+          `must be set (or PUBLIC_ORIGIN) when LINK_ORIGINS is set, so its origin can be checked (default path ${fallbackPath})`,
+        );
+      }
+      if (!referenceService.linkOrigins.includes(origin)) throw new ConfigError(variable, `its origin ${origin} is not in LINK_ORIGINS`);
+    }
+  }
+  const minPasswordLength =
+    referenceService?.minPasswordLength ?? parsePositiveInt("MIN_PASSWORD_LENGTH", get("MIN_PASSWORD_LENGTH") ?? "8", 1024);
+
   const idle = parseDuration("SESSION_IDLE_TIMEOUT", get("SESSION_IDLE_TIMEOUT") ?? "7d");
   const absolute = parseDuration("SESSION_ABSOLUTE_TIMEOUT", get("SESSION_ABSOLUTE_TIMEOUT") ?? "30d");
 
@@ -244,7 +389,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     port: parsePort("PORT", get("PORT") ?? "3000"),
     host: get("HOST") ?? "127.0.0.1",
-    authService: get("AUTH_SERVICE") !== undefined ? parseOrigin("AUTH_SERVICE", get("AUTH_SERVICE")!) : undefined,
+    authService,
     authTimeoutMs: parsePositiveInt("AUTH_TIMEOUT_MS", get("AUTH_TIMEOUT_MS") ?? "5000", 600_000),
     upstreamTimeoutMs: parsePositiveInt("UPSTREAM_TIMEOUT_MS", get("UPSTREAM_TIMEOUT_MS") ?? "10000", 600_000),
     redisUrl,
@@ -263,10 +408,10 @@ export function loadConfig(env: Env = process.env): Config {
     authPrefix,
     bodyLimitBytes: parsePositiveInt("BODY_LIMIT_BYTES", get("BODY_LIMIT_BYTES") ?? "16384"),
     gatewayBodyLimitBytes: parsePositiveInt("GATEWAY_BODY_LIMIT_BYTES", get("GATEWAY_BODY_LIMIT_BYTES") ?? String(1024 * 1024)),
-    gatewayMaxCallsPerSession: parsePositiveInt("GATEWAY_MAX_CALLS_PER_SESSION", get("GATEWAY_MAX_CALLS_PER_SESSION") ?? "32", 100_000),
+    gatewayMaxCallsPerSession: parsePositiveInt("GATEWAY_MAX_CALLS_PER_SESSION", get("GATEWAY_MAX_CALLS_PER_SESSION") ?? "100", 100_000),
     gatewayMaxCallsPerUpstream: parsePositiveInt(
       "GATEWAY_MAX_CALLS_PER_UPSTREAM",
-      get("GATEWAY_MAX_CALLS_PER_UPSTREAM") ?? "512",
+      get("GATEWAY_MAX_CALLS_PER_UPSTREAM") ?? "1024",
       1_000_000,
     ),
     logLevel,
@@ -274,5 +419,19 @@ export function loadConfig(env: Env = process.env): Config {
     loginFailuresPerAccount: parsePositiveInt("RATE_LIMIT_ACCOUNT_FAILURES", get("RATE_LIMIT_ACCOUNT_FAILURES") ?? "10"),
     loginFailuresPerAddress: parsePositiveInt("RATE_LIMIT_ADDRESS_FAILURES", get("RATE_LIMIT_ADDRESS_FAILURES") ?? "100"),
     shutdownTimeoutMs: parsePositiveInt("SHUTDOWN_TIMEOUT_MS", get("SHUTDOWN_TIMEOUT_MS") ?? "10000", 600_000),
+    authFeatures,
+    emailVerification,
+    passwordResetUrl,
+    emailVerificationUrl,
+    publicOrigin,
+    mailRequestsPerAccount: parsePositiveInt("RATE_LIMIT_RESET_PER_ACCOUNT", get("RATE_LIMIT_RESET_PER_ACCOUNT") ?? "5"),
+    minPasswordLength,
+    referenceService,
   });
+}
+
+/** "VARIABLE: problem" back into its two halves (the reference service's error, named as ours). */
+function splitProblem(message: string): [string, string] {
+  const colon = message.indexOf(": ");
+  return colon > 0 ? [message.slice(0, colon), message.slice(colon + 2)] : ["AUTH_SERVICE", message];
 }

@@ -1,5 +1,6 @@
-// Starts a session server from a validated config: picks the session backend, starts the
-// reference auth service in-process when AUTH_SERVICE is unset, listens, and wires the bounded
+// Starts a session server from a validated config: listens (answering 503 not_ready until the app is
+// wired, so its own origin is known for the in-process LINK_ORIGINS), starts the reference auth
+// service in-process when AUTH_SERVICE is unset, picks the session backend, and wires the bounded
 // shutdown. Used by main.ts, the demo and the tests, so all of them run the same wiring.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,7 +10,7 @@ import { startAuthService, type RunningAuthService } from "./auth-service/index.
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { JwtProvider } from "./gateway/jwt-provider.js";
-import { createErrorExit } from "./http/errors.js";
+import { ApiError, createErrorExit } from "./http/errors.js";
 import { securityHeaderList } from "./http/security-headers.js";
 import { closeWithin } from "./ops/deadline.js";
 import { createLogger, type Logger } from "./ops/logger.js";
@@ -39,31 +40,95 @@ export interface StartOptions {
   logger?: Logger;
 }
 
+/**
+ * The origins the in-process reference service may mail links to: LINK_ORIGINS when given (config.ts checked that
+ * the link URLs are inside it); else the origins of PASSWORD_RESET_URL and EMAIL_VERIFICATION_URL, and for one left
+ * to its default, PUBLIC_ORIGIN, or without it this server's own origin and ALLOWED_ORIGINS (the origins a
+ * request's own origin can be when it passes the CSRF check from a browser).
+ */
+export function referenceLinkOrigins(config: Config, ownOrigin: string): string[] {
+  if (config.referenceService && config.referenceService.linkOrigins.length > 0) return config.referenceService.linkOrigins;
+  const origins = new Set<string>();
+  for (const url of [config.passwordResetUrl, config.emailVerificationUrl]) {
+    if (url !== undefined) origins.add(new URL(url).origin);
+    else if (config.publicOrigin !== undefined) origins.add(config.publicOrigin);
+    else for (const origin of [ownOrigin, ...config.allowedOrigins]) origins.add(origin);
+  }
+  return [...origins];
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
 export async function startSessionServer(config: Config, options: StartOptions = {}): Promise<RunningSessionServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const limits = sessionLimits(config);
   const ttlMsOf = (record: { createdAt?: number | undefined }) => sessionTtlMs(record, limits);
+  const headers = securityHeaderList({ https: config.cookieSecure });
+  const errors = createErrorExit(logger, headers);
+
+  const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));
+  const starting = (req: http.IncomingMessage, res: http.ServerResponse): void =>
+    errors.send(req, res, new ApiError(503, "not_ready", { headers: { "Retry-After": "1" } }), "readiness");
+  server.on("request", starting);
+  await listen(server, config.port, config.host);
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
 
   let embeddedAuthService: RunningAuthService | undefined;
-  if (config.authService === undefined) {
-    embeddedAuthService = await startAuthService({ dataDir: path.join(config.dataDir, "auth-service"), port: 0, host: "127.0.0.1" });
+  let backend: SessionBackend;
+  try {
+    const reference = config.referenceService;
+    if (reference) {
+      embeddedAuthService = await startAuthService({
+        dataDir: path.join(config.dataDir, "auth-service"),
+        port: 0,
+        host: "127.0.0.1",
+        jwtLifetimeSeconds: reference.jwtLifetimeSeconds,
+        refreshTokenLifetimeSeconds: reference.refreshTokenLifetimeSeconds,
+        ...(reference.issuer !== undefined ? { issuer: reference.issuer } : {}),
+        audience: reference.audience,
+        minPasswordLength: reference.minPasswordLength,
+        smtpUrl: reference.smtpUrl,
+        mailFrom: reference.mailFrom,
+        mailDir: path.join(config.dataDir, "mail"),
+        linkOrigins: referenceLinkOrigins(config, url),
+        requireEmailVerification: reference.requireEmailVerification,
+        onError: (error) => logger.error({ event: "auth_service_error", cause: (error as Error).message }, "reference auth service error"),
+        log: (line) => logger.info({ event: "dev_mailbox" }, line),
+      });
+    }
+    if (reference && reference.smtpUrl === undefined && config.production) {
+      logger.warn({ event: "dev_mailbox_in_production" }, "SMTP_URL is not set: reset and verification mails only go to the dev mailbox");
+    }
+    backend =
+      config.redisUrl !== undefined || config.redisClusterNodes.length > 0
+        ? await createRedisBackend({
+            url: config.redisUrl,
+            clusterNodes: config.redisClusterNodes,
+            commandTimeoutMs: config.redisTimeoutMs,
+            ttlMsOf,
+            logger,
+          })
+        : createEmbeddedBackend(config.dataDir, ttlMsOf);
+  } catch (error) {
+    server.close();
+    server.closeAllConnections();
+    await embeddedAuthService?.close().catch(() => undefined);
+    throw error;
   }
   const authServiceUrl = config.authService ?? embeddedAuthService!.url;
 
-  const backend =
-    config.redisUrl !== undefined || config.redisClusterNodes.length > 0
-      ? await createRedisBackend({
-          url: config.redisUrl,
-          clusterNodes: config.redisClusterNodes,
-          commandTimeoutMs: config.redisTimeoutMs,
-          ttlMsOf,
-          logger,
-        })
-      : createEmbeddedBackend(config.dataDir, ttlMsOf);
-
   const authClient = new AuthServiceClient({ origin: authServiceUrl, timeoutMs: config.authTimeoutMs });
-  const headers = securityHeaderList({ https: config.cookieSecure });
-  const errors = createErrorExit(logger, headers);
   const lifecycle = new Lifecycle({ timeoutMs: config.shutdownTimeoutMs, logger, errors });
   const { handler, onExpectContinue, onOtherExpectation, gateway, jwtProvider } = createApp({
     config,
@@ -86,28 +151,14 @@ export async function startSessionServer(config: Config, options: StartOptions =
       ),
     );
 
-  const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));
+  lifecycle.addServer(server);
   server.on("checkContinue", onExpectContinue);
   server.on("checkExpectation", onOtherExpectation);
-  lifecycle.addServer(server);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.port, config.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    await lifecycle.shutdown();
-    throw error;
-  }
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  server.off("request", starting);
+  server.on("request", handler);
 
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     authServiceUrl,
     backend,
     jwtProvider,

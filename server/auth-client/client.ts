@@ -1,6 +1,8 @@
 // The one client of the external auth service (API Platform contract, every dialect in
-// auth-api-contract.md). It speaks JSON-LD, bounds every call by AUTH_TIMEOUT_MS, and maps every
-// answer to a value or an ApiError with our codes, so no upstream text ever reaches a browser.
+// auth-api-contract.md, and its extensions 5-7: password reset on the forgot-password bundle's
+// routes, e-mail verification, password change). It speaks JSON-LD, bounds every call by
+// AUTH_TIMEOUT_MS, and maps every answer to a value or an ApiError with our codes, so no upstream
+// text ever reaches a browser.
 import { Pool } from "undici";
 import { decodeJwt } from "jose";
 import { ApiError } from "../http/errors.js";
@@ -18,12 +20,28 @@ export interface RefreshTokenGrant {
   /** The refresh token's IRI (`/api/refresh_tokens/<uuid>`), needed to revoke it. */
   iri: string;
   user: UserRef;
+  /** Whether the e-mail address is verified, when the answer says (the reference service's `verified`). */
+  verified?: boolean;
 }
 
 export interface Jwt {
   token: string;
   /** Expiry in epoch milliseconds, from the `exp` claim. */
   expiresAt: number;
+  /** The answer's `verified` (or the JWT's `email_verified`), when the auth service reports it. */
+  verified?: boolean;
+}
+
+/** Where a mailed link goes, and in which language its mail is written (a BCP 47 tag or an Accept-Language value). */
+export interface LinkRequest {
+  url: string;
+  lang?: string | undefined;
+}
+
+/** A user found through a link token. */
+export interface TokenUser {
+  user: UserRef;
+  email: string;
 }
 
 /** Thrown by fetchJwt when the auth service says the refresh token is no longer good (401/403/404). */
@@ -60,9 +78,10 @@ export class AuthServiceClient {
     this.pool = new Pool(this.origin, { connections: 64, keepAliveTimeout: 4_000 });
   }
 
-  /** `POST /api/users`: creates the user. 422 validation_failed on violations. */
-  async signup(email: string, password: string): Promise<UserRef> {
-    const response = await this.call("POST", "/api/users", { body: { email, password } });
+  /** `POST /api/users`: creates the user (with `verifyUrl`: mails the verification link). 422 validation_failed on violations. */
+  async signup(email: string, password: string, verify?: LinkRequest): Promise<UserRef> {
+    const body = verify ? { email, password, verifyUrl: verify.url, ...langOf(verify) } : { email, password };
+    const response = await this.call("POST", "/api/users", { body, lang: verify?.lang });
     if (response.status === 201 || response.status === 200) {
       const body = response.body as Record<string, unknown> | null;
       const iri = typeof body?.["@id"] === "string" ? body["@id"] : headerValue(response.headers.location);
@@ -89,10 +108,14 @@ export class AuthServiceClient {
             ? (user as { "@id": string })["@id"]
             : undefined;
       if (typeof token === "string" && token.length > 0 && typeof iri === "string" && userIri) {
-        return { token, iri: this.sameOriginPath(iri), user: this.userRef(userIri) };
+        const grant: RefreshTokenGrant = { token, iri: this.sameOriginPath(iri), user: this.userRef(userIri) };
+        if (typeof body?.verified === "boolean") grant.verified = body.verified;
+        return grant;
       }
       throw this.unexpected("login", response.status);
     }
+    // Only ever said for the right password (extension 6): a wrong one is the ordinary failure below.
+    if (response.status === 403 && codeOf(response.body) === "email_not_verified") throw new ApiError(403, "email_not_verified");
     if (response.status >= 400 && response.status < 500) {
       const violations = response.status === 400 || response.status === 422 ? parseViolations(response.body) : null;
       if (violations) throw new ApiError(422, "validation_failed", { extra: { violations } });
@@ -105,15 +128,20 @@ export class AuthServiceClient {
   async fetchJwt(userIri: string, refreshToken: string): Promise<Jwt> {
     const response = await this.call("GET", this.sameOriginPath(userIri), { refreshToken });
     if (response.status === 200) {
-      const token = (response.body as Record<string, unknown> | null)?.jwttoken;
+      const body = response.body as Record<string, unknown> | null;
+      const token = body?.jwttoken;
       if (typeof token !== "string" || !token) throw this.unexpected("jwt", response.status);
-      let exp: number | undefined;
+      let claims: ReturnType<typeof decodeJwt>;
       try {
-        exp = decodeJwt(token).exp;
+        claims = decodeJwt(token);
       } catch {
         throw this.unexpected("jwt", response.status);
       }
-      return { token, expiresAt: typeof exp === "number" ? exp * 1000 : Date.now() + JWT_FALLBACK_LIFETIME_MS };
+      const exp = claims.exp;
+      const jwt: Jwt = { token, expiresAt: typeof exp === "number" ? exp * 1000 : Date.now() + JWT_FALLBACK_LIFETIME_MS };
+      const verified = typeof body?.verified === "boolean" ? body.verified : claims.email_verified;
+      if (typeof verified === "boolean") jwt.verified = verified;
+      return jwt;
     }
     if (response.status === 401 || response.status === 403 || response.status === 404) {
       throw new RefreshTokenRejected(response.status);
@@ -126,6 +154,88 @@ export class AuthServiceClient {
     const response = await this.call("DELETE", this.sameOriginPath(tokenIri), { refreshToken });
     if (response.status < 300 || response.status === 404 || response.status === 401 || response.status === 403) return;
     throw this.failure(response.status, "logout");
+  }
+
+  /** `POST /forgot-password/` `{email, resetUrl}`: the service mails a reset link when the account exists. */
+  async requestPasswordReset(email: string, link: LinkRequest): Promise<void> {
+    const response = await this.call("POST", "/forgot-password/", {
+      body: { email, resetUrl: link.url, ...langOf(link) },
+      lang: link.lang,
+    });
+    if (response.status >= 300) throw this.failure(response.status, "password reset request");
+  }
+
+  /** `GET /forgot-password/<token>`: whose token it is. 400 reset_token_invalid when unknown, spent or expired. */
+  async inspectResetToken(token: string): Promise<TokenUser> {
+    const response = await this.call("GET", `/forgot-password/${encodeURIComponent(token)}`);
+    if (response.status === 200) {
+      const user = (response.body as { user?: unknown } | null)?.user as Record<string, unknown> | string | undefined;
+      const iri = typeof user === "string" ? user : user?.["@id"];
+      const email = typeof user === "object" ? user.email : undefined;
+      if (typeof iri === "string" && typeof email === "string") return { user: this.userRef(iri), email };
+      throw this.unexpected("password token", response.status);
+    }
+    if (response.status === 404 || response.status === 400 || response.status === 410) throw new ApiError(400, "reset_token_invalid");
+    throw this.failure(response.status, "password token");
+  }
+
+  /** `POST /forgot-password/<token>` `{password}`: sets the new password. 400 reset_token_invalid, 422 validation_failed. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    const response = await this.call("POST", `/forgot-password/${encodeURIComponent(token)}`, { body: { password } });
+    if (response.status >= 200 && response.status < 300) return;
+    const violations = response.status === 400 || response.status === 422 ? parseViolations(response.body) : null;
+    if (violations) throw new ApiError(422, "validation_failed", { extra: { violations } });
+    if (response.status === 404 || response.status === 400 || response.status === 410) throw new ApiError(400, "reset_token_invalid");
+    throw this.failure(response.status, "password reset");
+  }
+
+  /** `POST /api/email_verifications` `{token}`: marks the address verified. 400 verification_token_invalid. */
+  async verifyEmail(token: string): Promise<TokenUser> {
+    const response = await this.call("POST", "/api/email_verifications", { body: { token } });
+    if (response.status === 200 || response.status === 201) {
+      const body = response.body as Record<string, unknown> | null;
+      const iri = body?.["@id"];
+      if (typeof iri === "string" && typeof body?.email === "string") return { user: this.userRef(iri), email: body.email };
+      throw this.unexpected("email verification", response.status);
+    }
+    if (response.status === 404 || response.status === 400 || response.status === 410)
+      throw new ApiError(400, "verification_token_invalid");
+    throw this.failure(response.status, "email verification");
+  }
+
+  /** `POST /api/email_verification_requests` `{email, verifyUrl}`: the service mails a new link to an unverified account. */
+  async requestVerificationMail(email: string, link: LinkRequest): Promise<void> {
+    const response = await this.call("POST", "/api/email_verification_requests", {
+      body: { email, verifyUrl: link.url, ...langOf(link) },
+      lang: link.lang,
+    });
+    if (response.status >= 300) throw this.failure(response.status, "verification request");
+  }
+
+  /**
+   * `PATCH /api/users/<id>` (merge-patch) with `REFRESH-TOKEN`: changes the password. 403 invalid_credentials for a
+   * wrong current password; RefreshTokenRejected when the refresh token is no longer good; 422 validation_failed
+   * (a violation of `password` is reported on `newPassword`, the field the browser sent).
+   */
+  async changePassword(
+    userIri: string,
+    refreshToken: string,
+    change: { currentPassword: string; newPassword: string; keepOtherTokens: boolean },
+  ): Promise<void> {
+    const response = await this.call("PATCH", this.sameOriginPath(userIri), {
+      refreshToken,
+      contentType: "application/merge-patch+json",
+      body: { currentPassword: change.currentPassword, password: change.newPassword, keepOtherTokens: change.keepOtherTokens },
+    });
+    if (response.status === 200 || response.status === 204) return;
+    if (response.status === 403 && codeOf(response.body) === "invalid_current_password") throw new ApiError(403, "invalid_credentials");
+    const violations = response.status === 400 || response.status === 422 ? parseViolations(response.body) : null;
+    if (violations) {
+      const renamed = violations.map((v) => (v.field === "password" ? { ...v, field: "newPassword" } : v));
+      throw new ApiError(422, "validation_failed", { extra: { violations: renamed } });
+    }
+    if (response.status === 401 || response.status === 403 || response.status === 404) throw new RefreshTokenRejected(response.status);
+    throw this.failure(response.status, "password change");
   }
 
   /** Any HTTP answer means the auth service is reachable. */
@@ -163,13 +273,14 @@ export class AuthServiceClient {
   }
 
   private async call(
-    method: "GET" | "POST" | "DELETE",
+    method: "GET" | "POST" | "PATCH" | "DELETE",
     path: string,
-    options: { body?: unknown; refreshToken?: string; timeoutMs?: number } = {},
+    options: { body?: unknown; refreshToken?: string; timeoutMs?: number; contentType?: string; lang?: string | undefined } = {},
   ): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { accept: "application/ld+json" };
-    if (options.body !== undefined) headers["content-type"] = "application/ld+json";
+    if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/ld+json";
     if (options.refreshToken !== undefined) headers["refresh-token"] = options.refreshToken;
+    if (options.lang !== undefined) headers["accept-language"] = options.lang;
     const signal = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
     try {
       const response = await this.pool.request({
@@ -203,6 +314,15 @@ export class AuthServiceClient {
   private unexpected(what: string, status: number): ApiError {
     return new ApiError(502, "auth_unavailable", { cause: new Error(`unexpected ${what} in auth service answer (${status})`) });
   }
+}
+
+/** The top-level `code` of an error body (hydra or problem+json), which the extensions use. */
+function codeOf(body: unknown): unknown {
+  return body && typeof body === "object" ? (body as { code?: unknown }).code : undefined;
+}
+
+function langOf(link: LinkRequest): { lang?: string } {
+  return link.lang !== undefined ? { lang: link.lang } : {};
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,26 +1,33 @@
-// The HTTP routes of the reference auth service (users, refresh tokens, JWTs, JWKS) in the current API Platform dialect.
+// The HTTP routes of the reference auth service (users, refresh tokens, JWTs, JWKS, and the account-lifecycle
+// extensions of account.ts) in the current API Platform dialect.
 // Threat model: callers are untrusted; a refresh token is the only credential after login, so it is checked by hash,
-// in constant time, before anything user-specific is revealed; 5xx answers carry no detail.
+// in constant time, before anything user-specific is revealed (caller.ts); 5xx answers carry no detail; work that
+// depends on whether an account exists and is slow (mail) runs after the answer, from the outbox.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { createAccountHandlers, requestedLanguage, userBody, type AccountSettings } from "./account.js";
+import { INVALID_REFRESH_TOKEN, authenticatedCaller, nowSeconds, refreshTokenHeader } from "./caller.js";
 import { issueJwt, type JwtSettings } from "./jwt.js";
+import { pickLanguage } from "./mail/messages.js";
+import type { Outbox } from "./mail/outbox.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { hashRefreshToken, newRefreshToken, refreshTokenHashesEqual } from "./refresh-token.js";
-import { isPlainObject, readJsonBody } from "./request-body.js";
+import { readObject } from "./request-body.js";
 import { LD_JSON, PLAIN_JSON, ReplyError, hydraError, messageError, send, type Reply } from "./responses.js";
 import type { SigningKey } from "./signing-key.js";
-import { EmailTakenError, normalizeEmail, type AuthStore, type UserRow } from "./store.js";
+import { EmailTakenError, normalizeEmail, type UserRow } from "./store.js";
 import { emailTaken, validateEmail, validatePassword, violationReply } from "./violations.js";
 
-export interface AuthServiceContext {
-  store: AuthStore;
+export interface AuthServiceContext extends AccountSettings {
   signingKey: SigningKey;
   /** Mutable: the issuer defaults to the service's own origin, known only once it listens. */
   jwt: JwtSettings;
   refreshTokenLifetimeSeconds: number;
-  minPasswordLength: number;
+  /** REQUIRE_EMAIL_VERIFICATION: an unverified account cannot log in (403 code email_not_verified). */
+  requireEmailVerification: boolean;
   /** A hash of a password nobody knows (createDummyHash): unknown e-mails are verified against it at full scrypt cost. */
   dummyHash: string;
+  outbox: Outbox;
   /** Where unexpected errors go; the client only ever sees a generic 500. */
   onError(error: unknown): void;
 }
@@ -28,34 +35,11 @@ export interface AuthServiceContext {
 type Handler = (req: IncomingMessage, id: string) => Promise<Reply> | Reply;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const REFRESH_TOKEN_FORMAT = /^[0-9a-f]{128}$/;
 const INVALID_CREDENTIALS = "Invalid credentials.";
-const INVALID_REFRESH_TOKEN = "Invalid refresh token.";
-
-function userBody(user: UserRow): Record<string, string> {
-  return { "@context": "/api/contexts/User", "@id": `/api/users/${user.id}`, "@type": "User", id: user.id, email: user.email };
-}
-
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
-/** The REFRESH-TOKEN header, or a ReplyError: 401 when absent. */
-function refreshTokenHeader(req: IncomingMessage): string {
-  const value = req.headers["refresh-token"];
-  const token = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!token) throw new ReplyError(messageError(401, "Authentication Required"));
-  return token;
-}
-
-async function readObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const body = await readJsonBody(req);
-  if (!isPlainObject(body)) throw new ReplyError(hydraError(400, "The input data must be a JSON object."));
-  return body;
-}
 
 export function createRequestHandler(context: AuthServiceContext): RequestListener {
   const { store } = context;
+  const account = createAccountHandlers(context);
 
   const signup: Handler = async (req) => {
     const body = await readObject(req);
@@ -63,17 +47,35 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
     if (emailViolations.length === 0 && store.findUserByEmail(body.email as string)) emailViolations.push(emailTaken());
     const violations = [...emailViolations, ...validatePassword(body.password, context.minPasswordLength)];
     if (violations.length > 0) return violationReply(violations);
+    // A verifyUrl outside LINK_ORIGINS gets no mail, but does not cost the sign-up (the user can ask again from an
+    // allowed page); the operator hears of it, since it means a misconfigured link URL.
+    const verifyUrl = account.verifyUrlAllowed(body.verifyUrl) ? (body.verifyUrl as string) : undefined;
+    if (body.verifyUrl !== undefined && verifyUrl === undefined) {
+      context.onError(new Error("sign-up: verifyUrl is not on LINK_ORIGINS, so no verification mail was sent"));
+    }
 
     const passwordHash = await hashPassword(body.password as string);
+    const asked = requestedLanguage(req, body);
     let user: UserRow;
     try {
-      user = store.createUser({ id: randomUUID(), email: normalizeEmail(body.email as string), passwordHash });
+      user = store.createUser({
+        id: randomUUID(),
+        email: normalizeEmail(body.email as string),
+        passwordHash,
+        lang: asked === undefined ? undefined : pickLanguage(asked),
+      });
     } catch (error) {
       // Two sign-ups for one e-mail raced past the check above: the database's unique index decides.
       if (error instanceof EmailTakenError) return violationReply([emailTaken()]);
       throw error;
     }
-    return { status: 201, contentType: LD_JSON, headers: { Location: `/api/users/${user.id}` }, body: userBody(user) };
+    return {
+      status: 201,
+      contentType: LD_JSON,
+      headers: { Location: `/api/users/${user.id}` },
+      body: userBody(user),
+      ...(verifyUrl !== undefined ? { after: () => account.mailVerification(user, verifyUrl, asked) } : {}),
+    };
   };
 
   const login: Handler = async (req) => {
@@ -85,6 +87,10 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
     // Same scrypt work whether or not the e-mail exists, and one answer for both failures.
     const passwordOk = await verifyPassword(body.password, user?.password_hash ?? context.dummyHash);
     if (!user || !passwordOk) return hydraError(401, INVALID_CREDENTIALS);
+    // Only after the right password: a wrong one must not learn whether the account is verified.
+    if (context.requireEmailVerification && user.verified !== 1) {
+      return hydraError(403, "This e-mail address is not verified yet.", undefined, "email_not_verified");
+    }
 
     const now = nowSeconds();
     store.deleteExpiredRefreshTokens(now);
@@ -101,21 +107,13 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
         "@type": "RefreshToken",
         token,
         user: `/api/users/${user.id}`,
+        verified: user.verified === 1,
       },
     };
   };
 
   const getUserWithJwt: Handler = async (req, id) => {
-    const token = refreshTokenHeader(req);
-    // Look up by hash (the hash of a 512-bit secret: its index timing reveals nothing usable), then compare in constant time.
-    const hash = hashRefreshToken(token);
-    const row = REFRESH_TOKEN_FORMAT.test(token) ? store.findRefreshTokenByHash(hash) : undefined;
-    if (!row || !refreshTokenHashesEqual(row.token_hash, hash) || row.expires_at <= nowSeconds()) {
-      return messageError(403, INVALID_REFRESH_TOKEN);
-    }
-    const user = store.findUserById(id);
-    if (!user) return hydraError(404, "Not Found");
-    if (row.user_id !== user.id) return messageError(403, INVALID_REFRESH_TOKEN);
+    const { user } = authenticatedCaller(store, req, id);
     const jwttoken = await issueJwt(context.signingKey, context.jwt, user);
     return { status: 200, contentType: LD_JSON, body: { ...userBody(user), jwttoken } };
   };
@@ -141,10 +139,18 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
     if (path === "/api/users") return { methods: { POST: signup }, id: "" };
     if (path === "/api/refresh_tokens") return { methods: { POST: login }, id: "" };
     if (path === "/.well-known/jwks.json") return { methods: { GET: jwks, HEAD: jwks }, id: "" };
+    if (path === "/api/email_verifications") return { methods: { POST: account.verifyEmail }, id: "" };
+    if (path === "/api/email_verification_requests") return { methods: { POST: account.requestVerification }, id: "" };
+    // The forgot-password bundle's routes: the collection with its trailing slash (accepted without it too).
+    if (path === "/forgot-password/" || path === "/forgot-password") return { methods: { POST: account.requestReset }, id: "" };
+    const reset = /^\/forgot-password\/([^/]{1,512})$/.exec(path);
+    if (reset) return { methods: { GET: account.inspectResetToken, POST: account.resetPassword }, id: reset[1]! };
     const match = /^\/api\/(users|refresh_tokens)\/([^/]+)$/.exec(path);
     if (!match || !UUID.test(match[2]!)) return undefined;
     const id = match[2]!.toLowerCase();
-    return match[1] === "users" ? { methods: { GET: getUserWithJwt }, id } : { methods: { DELETE: logout }, id };
+    return match[1] === "users"
+      ? { methods: { GET: getUserWithJwt, PATCH: account.changePassword }, id }
+      : { methods: { DELETE: logout }, id };
   }
 
   async function handle(req: IncomingMessage): Promise<Reply> {
@@ -162,7 +168,10 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
 
   return (req: IncomingMessage, res: ServerResponse) => {
     handle(req).then(
-      (reply) => send(res, reply),
+      (reply) => {
+        send(res, reply);
+        if (reply.after) context.outbox.enqueue(reply.after);
+      },
       (error: unknown) => {
         if (error instanceof ReplyError) {
           send(res, error.reply);

@@ -19,6 +19,12 @@ export interface AuthServiceConfig {
   issuer: string | undefined;
   audience: string;
   minPasswordLength: number;
+  /** SMTP_URL (`smtp://user:pass@host:port`, `smtps://…`); undefined: the dev mailbox under DATA_DIR/mail/. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** LINK_ORIGINS: the exact origins mailed links may point to; empty: every link is refused (400). */
+  linkOrigins: string[];
+  requireEmailVerification: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -39,6 +45,60 @@ function wholeNumber(variable: string, raw: string, min: number, max: number): n
   return value;
 }
 
+function parseOrigins(variable: string, raw: string): string[] {
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      let url: URL;
+      try {
+        url = new URL(entry);
+      } catch {
+        throw new AuthServiceConfigError(variable, `"${entry}" is not an origin (example: https://app.example.com)`);
+      }
+      if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password || url.origin === "null") {
+        throw new AuthServiceConfigError(variable, `"${entry}" must be an http or https origin without credentials`);
+      }
+      return url.origin;
+    });
+}
+
+function parseSmtpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new AuthServiceConfigError("SMTP_URL", "is not a URL (example: smtp://user:pass@mail.example.com:587)");
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:")
+    throw new AuthServiceConfigError("SMTP_URL", "must start with smtp:// or smtps://");
+  if (!url.hostname) throw new AuthServiceConfigError("SMTP_URL", "must name a host");
+  return url.href;
+}
+
+export const DEFAULT_MAIL_FROM = "auth-elements <no-reply@localhost>";
+
+/** `Name <address>` or a bare address; no line breaks (it becomes a mail header). */
+function mailFrom(raw: string | undefined): string {
+  if (raw === undefined) return DEFAULT_MAIL_FROM;
+  const value = raw.trim();
+  if (/[\r\n]/.test(value) || !/^[^<>@\s]+@[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/.test(value)) {
+    throw new AuthServiceConfigError(
+      "MAIL_FROM",
+      `"${raw}" is not an address (examples: no-reply@example.com, Example <no-reply@example.com>)`,
+    );
+  }
+  return value;
+}
+
+function parseBoolean(variable: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off"].includes(value)) return false;
+  throw new AuthServiceConfigError(variable, `"${raw}" is not true or false`);
+}
+
 export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
   const get = (name: string): string | undefined => {
     const value = env[name];
@@ -55,5 +115,9 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     issuer: get("JWT_ISSUER"),
     audience: get("JWT_AUDIENCE") ?? "auth-elements",
     minPasswordLength: wholeNumber("MIN_PASSWORD_LENGTH", get("MIN_PASSWORD_LENGTH") ?? "8", 1, 1024),
+    smtpUrl: get("SMTP_URL") !== undefined ? parseSmtpUrl(get("SMTP_URL")!) : undefined,
+    mailFrom: mailFrom(get("MAIL_FROM")),
+    linkOrigins: parseOrigins("LINK_ORIGINS", get("LINK_ORIGINS") ?? ""),
+    requireEmailVerification: parseBoolean("REQUIRE_EMAIL_VERIFICATION", get("REQUIRE_EMAIL_VERIFICATION") ?? "false"),
   });
 }

@@ -1,8 +1,14 @@
-// Starts the reference auth service: opens the store and the signing key under dataDir and serves the contract over HTTP.
+// Starts the reference auth service: opens the store and the signing key under dataDir, sets up its mail (SMTP or the
+// dev mailbox) and serves the contract over HTTP.
 import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { createRequestHandler, type AuthServiceContext } from "./app.js";
+import { DEFAULT_MAIL_FROM } from "./config.js";
+import { RESET_TOKEN_LIFETIME_SECONDS, VERIFICATION_TOKEN_LIFETIME_SECONDS } from "./link-tokens.js";
+import { createMailer } from "./mail/mailer.js";
+import { Outbox } from "./mail/outbox.js";
 import { createDummyHash } from "./passwords.js";
 import { loadOrCreateSigningKey } from "./signing-key.js";
 import { AuthStore } from "./store.js";
@@ -24,13 +30,31 @@ export interface AuthServiceOptions {
   audience?: string;
   /** Default 8. */
   minPasswordLength?: number;
+  /** SMTP_URL; unset: the dev mailbox (one JSON file per mail under `mailDir`, its link logged). */
+  smtpUrl?: string | undefined;
+  /** MAIL_FROM; default "auth-elements <no-reply@localhost>". */
+  mailFrom?: string;
+  /** The dev mailbox's directory; default `<dataDir>/mail`. */
+  mailDir?: string;
+  /** LINK_ORIGINS: exact origins mailed links may point to; default none (every link refused with 400). */
+  linkOrigins?: readonly string[];
+  /** REQUIRE_EMAIL_VERIFICATION; default false. */
+  requireEmailVerification?: boolean;
+  /** Default 30 minutes. */
+  resetTokenLifetimeSeconds?: number;
+  /** Default 24 hours. */
+  verificationTokenLifetimeSeconds?: number;
   /** Receives unexpected errors (clients get a bare 500); default: one line on stderr. */
   onError?: (error: unknown) => void;
+  /** Receives the dev mailbox's lines (one per mail, with its link); default: stdout. */
+  log?: (line: string) => void;
 }
 
 export interface RunningAuthService {
   /** The origin, e.g. http://127.0.0.1:41234. */
   url: string;
+  /** "smtp://host:port" or "dev mailbox <dir>". */
+  mail: string;
   close(): Promise<void>;
 }
 
@@ -55,9 +79,26 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
   const signingKey = await loadOrCreateSigningKey(options.dataDir);
   const dummyHash = await createDummyHash();
   const store = new AuthStore(options.dataDir);
+  const onError =
+    options.onError ??
+    ((error: unknown) =>
+      process.stderr.write(`auth service: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
+  const mailer = createMailer({
+    smtpUrl: options.smtpUrl,
+    from: options.mailFrom ?? DEFAULT_MAIL_FROM,
+    mailDir: options.mailDir ?? path.join(options.dataDir, "mail"),
+    log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
+  });
+  const outbox = new Outbox(onError);
 
   const context: AuthServiceContext = {
     store,
+    mailer,
+    outbox,
+    linkOrigins: [...(options.linkOrigins ?? [])],
+    requireEmailVerification: options.requireEmailVerification ?? false,
+    resetTokenLifetimeSeconds: options.resetTokenLifetimeSeconds ?? RESET_TOKEN_LIFETIME_SECONDS,
+    verificationTokenLifetimeSeconds: options.verificationTokenLifetimeSeconds ?? VERIFICATION_TOKEN_LIFETIME_SECONDS,
     signingKey,
     dummyHash,
     jwt: {
@@ -67,12 +108,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
     },
     refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? 30 * 24 * 3600,
     minPasswordLength: options.minPasswordLength ?? 8,
-    onError:
-      options.onError ??
-      ((error) =>
-        process.stderr.write(
-          `auth service: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-        )),
+    onError,
   };
   const server = createServer(createRequestHandler(context));
 
@@ -80,6 +116,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
   try {
     address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   } catch (error) {
+    mailer.close();
     store.close();
     throw error;
   }
@@ -89,12 +126,17 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
   let closing: Promise<void> | undefined;
   return {
     url,
+    mail: mailer.description,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => {
-          store.close();
-          if (error) reject(error);
-          else resolve();
+          // Mails already accepted go out first (briefly: a dead mail server does not hold the stop).
+          void outbox.drain(2_000).then(() => {
+            mailer.close();
+            store.close();
+            if (error) reject(error);
+            else resolve();
+          });
         });
         server.closeAllConnections();
       });

@@ -8,10 +8,15 @@ export interface JwtSettings {
   lifetimeSeconds: number;
 }
 
-/** A JWT with iss, aud, iat, nbf, exp = iat + lifetime, sub (the user id) and email; header kid. */
-export function issueJwt(key: SigningKey, settings: JwtSettings, user: { id: string; email: string }, now = Date.now()): Promise<string> {
+/** A JWT with iss, aud, iat, nbf, exp = iat + lifetime, sub (the user id), email and email_verified; header kid. */
+export function issueJwt(
+  key: SigningKey,
+  settings: JwtSettings,
+  user: { id: string; email: string; verified?: number },
+  now = Date.now(),
+): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({ email: user.email })
+  return new SignJWT({ email: user.email, email_verified: user.verified === 1 })
     .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: key.kid })
     .setIssuer(settings.issuer)
     .setAudience(settings.audience)

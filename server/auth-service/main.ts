@@ -21,8 +21,15 @@ try {
     ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
     audience: config.audience,
     minPasswordLength: config.minPasswordLength,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    linkOrigins: config.linkOrigins,
+    requireEmailVerification: config.requireEmailVerification,
   });
-  process.stdout.write(`auth service listening on ${service.url}\n`);
+  process.stdout.write(`auth service listening on ${service.url} (mail: ${service.mail})\n`);
+  if (config.linkOrigins.length === 0) {
+    process.stderr.write("auth service: LINK_ORIGINS is not set, so reset and verification links are refused (400)\n");
+  }
 
   const stop = (): void => {
     service.close().then(

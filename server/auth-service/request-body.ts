@@ -4,21 +4,22 @@ import type { IncomingMessage } from "node:http";
 import { ReplyError, hydraError } from "./responses.js";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
-const ACCEPTED_TYPES = new Set(["application/ld+json", "application/json"]);
+const ACCEPTED_TYPES: ReadonlySet<string> = new Set(["application/ld+json", "application/json"]);
+/** What a PATCH takes, as in API Platform: JSON Merge Patch only. */
+export const MERGE_PATCH_TYPES: ReadonlySet<string> = new Set(["application/merge-patch+json"]);
 
 function tooLarge(): ReplyError {
   return new ReplyError(hydraError(413, "The request body is too large.", { Connection: "close" }));
 }
 
 /** Resolves to the parsed JSON value; rejects with a ReplyError carrying the 4xx to send. */
-export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES, accepted = ACCEPTED_TYPES): Promise<unknown> {
   const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (!ACCEPTED_TYPES.has(mediaType)) {
+  if (!accepted.has(mediaType)) {
     req.resume();
     const shown = mediaType ? `"${mediaType}"` : "missing";
-    throw new ReplyError(
-      hydraError(415, `The content-type ${shown} is not supported. Supported MIME types are "application/ld+json", "application/json".`),
-    );
+    const supported = [...accepted].map((type) => `"${type}"`).join(", ");
+    throw new ReplyError(hydraError(415, `The content-type ${shown} is not supported. Supported MIME types are ${supported}.`));
   }
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) {
@@ -57,4 +58,11 @@ export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTE
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The body as a JSON object, or a ReplyError (400 for any other JSON value). */
+export async function readObject(req: IncomingMessage, accepted = ACCEPTED_TYPES): Promise<Record<string, unknown>> {
+  const body = await readJsonBody(req, BODY_LIMIT_BYTES, accepted);
+  if (!isPlainObject(body)) throw new ReplyError(hydraError(400, "The input data must be a JSON object."));
+  return body;
 }

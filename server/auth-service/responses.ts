@@ -11,6 +11,8 @@ export interface Reply {
   body?: unknown;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Work queued once the answer is out (outbox.ts): mails, so their cost never shows in the answer's timing. */
+  after?: () => Promise<void>;
 }
 
 /** A reply thrown from deep inside a handler (body reading, validation) and sent as is. */
@@ -21,7 +23,8 @@ export class ReplyError extends Error {
   }
 }
 
-export function hydraError(status: number, description: string, headers?: Record<string, string>): Reply {
+/** A hydra:Error; `code` becomes the top-level `code` the extensions use (`email_not_verified`, `invalid_current_password`). */
+export function hydraError(status: number, description: string, headers?: Record<string, string>, code?: string): Reply {
   return {
     status,
     contentType: LD_JSON,
@@ -30,6 +33,7 @@ export function hydraError(status: number, description: string, headers?: Record
       "@type": "hydra:Error",
       "hydra:title": "An error occurred",
       "hydra:description": description,
+      ...(code !== undefined ? { code } : {}),
     },
     ...(headers ? { headers } : {}),
   };

@@ -1,5 +1,7 @@
-// Durable storage of users and refresh-token hashes in one SQLite file (<dataDir>/auth-service.sqlite, WAL mode).
-// It never sees a plain password or a plain refresh token: callers hand it hashes.
+// Durable storage of users, refresh-token hashes and link-token hashes (password reset, e-mail verification) in one
+// SQLite file (<dataDir>/auth-service.sqlite, WAL mode). It never sees a plain password or a plain token: callers hand
+// it hashes. A link token is spent by deleting its row in the same statement that finds it, so two concurrent uses of
+// one token cannot both succeed.
 import path from "node:path";
 import Database from "better-sqlite3";
 
@@ -8,6 +10,21 @@ export interface UserRow {
   email: string;
   password_hash: string;
   created_at: string;
+  /** 1 once the user followed a verification link (or a reset link, which proves the same), else 0. */
+  verified: number;
+  /** The language of the user's mails (BCP 47, from the sign-up), or null. */
+  lang: string | null;
+}
+
+/** What a link token is for. */
+export type LinkTokenKind = "reset" | "verify";
+
+export interface LinkTokenRow {
+  token_hash: string;
+  kind: LinkTokenKind;
+  user_id: string;
+  /** Unix seconds. */
+  expires_at: number;
 }
 
 export interface RefreshTokenRow {
@@ -42,7 +59,21 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_user_id ON refresh_tokens(user_id);
 CREATE INDEX IF NOT EXISTS refresh_tokens_expires_at ON refresh_tokens(expires_at);
+CREATE TABLE IF NOT EXISTS link_tokens (
+  token_hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('reset', 'verify')),
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS link_tokens_expires_at ON link_tokens(expires_at);
 `;
+
+/** Columns added after the first release: a database made by an older version gets them on open. */
+const ADDED_USER_COLUMNS: Array<[string, string]> = [
+  ["verified", "INTEGER NOT NULL DEFAULT 0"],
+  ["lang", "TEXT"],
+];
 
 /** E-mails are compared and stored trimmed and lower-cased, so `A@x.org ` and `a@x.org` are one account. */
 export function normalizeEmail(email: string): string {
@@ -59,11 +90,33 @@ export class AuthStore {
     this.#db.pragma("foreign_keys = ON");
     this.#db.pragma("busy_timeout = 5000");
     this.#db.exec(SCHEMA);
+    const columns = new Set(
+      this.#db
+        .prepare<[], { name: string }>("PRAGMA table_info(users)")
+        .all()
+        .map((column) => column.name),
+    );
+    for (const [name, definition] of ADDED_USER_COLUMNS) {
+      if (!columns.has(name)) this.#db.exec(`ALTER TABLE users ADD COLUMN ${name} ${definition}`);
+    }
     const db = this.#db;
     this.#statements = {
-      insertUser: db.prepare<[string, string, string, string]>(
-        "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
+      insertUser: db.prepare<[string, string, string, string, string | null]>(
+        "INSERT INTO users (id, email, password_hash, created_at, lang) VALUES (?, ?, ?, ?, ?)",
       ),
+      setPassword: db.prepare<[string, string]>("UPDATE users SET password_hash = ? WHERE id = ?"),
+      setVerified: db.prepare<[string]>("UPDATE users SET verified = 1 WHERE id = ?"),
+      deleteTokensOfUser: db.prepare<[string, string]>("DELETE FROM refresh_tokens WHERE user_id = ? AND id <> ?"),
+      insertLinkToken: db.prepare<[string, LinkTokenKind, string, number, string]>(
+        "INSERT INTO link_tokens (token_hash, kind, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+      ),
+      linkToken: db.prepare<[string, LinkTokenKind, number], LinkTokenRow>(
+        "SELECT token_hash, kind, user_id, expires_at FROM link_tokens WHERE token_hash = ? AND kind = ? AND expires_at > ?",
+      ),
+      spendLinkToken: db.prepare<[string, LinkTokenKind, number], LinkTokenRow>(
+        "DELETE FROM link_tokens WHERE token_hash = ? AND kind = ? AND expires_at > ? RETURNING token_hash, kind, user_id, expires_at",
+      ),
+      deleteExpiredLinkTokens: db.prepare<[number]>("DELETE FROM link_tokens WHERE expires_at <= ?"),
       userById: db.prepare<[string], UserRow>("SELECT * FROM users WHERE id = ?"),
       userByEmail: db.prepare<[string], UserRow>("SELECT * FROM users WHERE email = ?"),
       insertToken: db.prepare<[string, string, string, number, string]>(
@@ -77,15 +130,17 @@ export class AuthStore {
   }
 
   /** Inserts a user; throws EmailTakenError when the (normalized) e-mail exists. */
-  createUser(user: { id: string; email: string; passwordHash: string }): UserRow {
+  createUser(user: { id: string; email: string; passwordHash: string; lang?: string | undefined }): UserRow {
     const row: UserRow = {
       id: user.id,
       email: normalizeEmail(user.email),
       password_hash: user.passwordHash,
       created_at: new Date().toISOString(),
+      verified: 0,
+      lang: user.lang ?? null,
     };
     try {
-      this.#statements.insertUser.run(row.id, row.email, row.password_hash, row.created_at);
+      this.#statements.insertUser.run(row.id, row.email, row.password_hash, row.created_at, row.lang);
     } catch (error) {
       if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw new EmailTakenError();
       throw error;
@@ -116,6 +171,42 @@ export class AuthStore {
   /** Revocation deletes the row: a revoked token is indistinguishable from one that never existed. */
   deleteRefreshToken(id: string): boolean {
     return this.#statements.deleteToken.run(id).changes > 0;
+  }
+
+  setPassword(userId: string, passwordHash: string): void {
+    this.#statements.setPassword.run(passwordHash, userId);
+  }
+
+  setVerified(userId: string): void {
+    this.#statements.setVerified.run(userId);
+  }
+
+  /** Revokes every refresh token of a user except `keepId` (none kept when omitted). */
+  deleteRefreshTokensOfUser(userId: string, keepId = ""): number {
+    return this.#statements.deleteTokensOfUser.run(userId, keepId).changes;
+  }
+
+  createLinkToken(token: { tokenHash: string; kind: LinkTokenKind; userId: string; expiresAt: number }): void {
+    this.#statements.insertLinkToken.run(token.tokenHash, token.kind, token.userId, token.expiresAt, new Date().toISOString());
+  }
+
+  /** The unexpired token with this hash and kind, without spending it. */
+  findLinkToken(tokenHash: string, kind: LinkTokenKind, nowSeconds: number): LinkTokenRow | undefined {
+    return this.#statements.linkToken.get(tokenHash, kind, nowSeconds);
+  }
+
+  /** Finds and deletes the unexpired token in one statement: only one caller ever gets a given token. */
+  spendLinkToken(tokenHash: string, kind: LinkTokenKind, nowSeconds: number): LinkTokenRow | undefined {
+    return this.#statements.spendLinkToken.get(tokenHash, kind, nowSeconds);
+  }
+
+  deleteExpiredLinkTokens(nowSeconds: number): number {
+    return this.#statements.deleteExpiredLinkTokens.run(nowSeconds).changes;
+  }
+
+  /** Runs `work` in one transaction (all or nothing). */
+  transaction<T>(work: () => T): T {
+    return this.#db.transaction(work)();
   }
 
   deleteExpiredRefreshTokens(nowSeconds: number): number {

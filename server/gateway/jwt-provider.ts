@@ -19,6 +19,7 @@ export interface JwtSession {
   sid: string;
   userIri: string;
   refreshToken: string;
+  user?: { id: string; emailVerified?: boolean };
 }
 
 export interface JwtProviderOptions {
@@ -28,6 +29,8 @@ export interface JwtProviderOptions {
   waitMs: number;
   /** The lock's lease: longer than one auth-service call, so a crashed holder frees it soon. */
   leaseMs: number;
+  /** Told when a JWT answer reports the user's verification differently from the session (sessions.setEmailVerified). */
+  onEmailVerified?: (session: JwtSession, verified: boolean) => Promise<void>;
 }
 
 const POLL_MS = 20;
@@ -89,7 +92,10 @@ export class JwtProvider {
           if (again) return this.remember(session.sid, again);
           this.fetches++;
           const jwt = await this.options.authClient.fetchJwt(session.userIri, session.refreshToken);
-          const entry = toCached(jwt);
+          if (jwt.verified !== undefined && session.user && jwt.verified !== session.user.emailVerified) {
+            await this.options.onEmailVerified?.(session, jwt.verified).catch(() => undefined);
+          }
+          const entry = toCached({ token: jwt.token, expiresAt: jwt.expiresAt });
           const ttlMs = entry.renewAt - Date.now();
           if (ttlMs > 0) await kv.set(cacheKey(session.sid), JSON.stringify(entry), ttlMs);
           return this.remember(session.sid, entry);

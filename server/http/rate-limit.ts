@@ -1,12 +1,18 @@
-// Login and signup throttling, per account and per client address, with counters in the shared
-// key-value store (Redis when configured, so every instance counts together; memory when embedded).
-// Threat model: password guessing against one account, and credential stuffing from one address.
-// Only failures count (401, 422), so a user who signs in correctly is never slowed. The account key
-// is a hash of the normalised e-mail, counted the same whether the account exists or not, and
-// limited answers carry no rate-limit headers, so neither status, body nor headers enumerate users.
+// Throttling of everything that guesses or mails, per account and per client address, with counters
+// in the shared key-value store (Redis when configured, so every instance counts together; memory
+// when embedded). Threat model: password guessing against one account, credential stuffing from one
+// address, link-token guessing, and mail bombing (reset and verification mails to one inbox).
+// - Login and signup: only failures count (401, 422), so a user who signs in correctly is never slowed.
+// - A wrong current password (POST /auth/password, 403) counts on the login counters of that account
+//   and address: re-authentication is one more way to guess the password.
+// - Reset and resend: every request counts, per account (RATE_LIMIT_RESET_PER_ACCOUNT, the two
+//   together: mails to one inbox) and per address (the login address limit).
+// - Confirming a reset or a verification: refused tokens count per address.
+// The account key is a hash of the normalised e-mail, counted the same whether the account exists or
+// not, and limited answers carry no rate-limit headers, so neither status, body nor headers enumerate users.
 import { createHash } from "node:crypto";
 import { rateLimit, ipKeyGenerator, type Store, type Options, type IncrementResponse } from "express-rate-limit";
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { rateLimited } from "./errors.js";
 import type { Logger } from "../ops/logger.js";
 import type { KeyValueStore } from "../session/key-value.js";
@@ -16,6 +22,19 @@ export interface RateLimitSettings {
   windowMs: number;
   failuresPerAccount: number;
   failuresPerAddress: number;
+  /** Reset and verification mails asked for per account in a window. */
+  mailRequestsPerAccount: number;
+}
+
+export interface RateLimits {
+  login: RequestHandler[];
+  signup: RequestHandler[];
+  /** POST /auth/password-reset and /auth/email-verification/resend. */
+  mail: RequestHandler[];
+  /** Confirming a reset or verification token. */
+  tokens: RequestHandler[];
+  /** POST /auth/password: a wrong current password counts on the login limits; needs `res.locals.session`. */
+  reauthentication: RequestHandler[];
 }
 
 /** express-rate-limit's Store over our key-value store. */
@@ -46,7 +65,7 @@ class KeyValueRateLimitStore implements Store {
   }
 }
 
-const countsAsFailure = (status: number): boolean => status === 401 || status === 422;
+const loginFailure = (status: number): boolean => status === 401 || status === 422;
 
 function limiter(
   kv: KeyValueStore,
@@ -54,7 +73,9 @@ function limiter(
   prefix: string,
   limit: number,
   windowMs: number,
-  key: (req: Request) => string,
+  key: (req: Request, res: Response) => string,
+  /** Which answers count; "every" counts each request. */
+  counts: ((status: number) => boolean) | "every" = loginFailure,
 ): RequestHandler {
   const property = `rateLimit_${prefix.replace(/\W/g, "_")}`;
   return rateLimit({
@@ -65,8 +86,8 @@ function limiter(
     standardHeaders: false,
     legacyHeaders: false,
     requestPropertyName: property,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => !countsAsFailure(res.statusCode),
+    skipSuccessfulRequests: counts !== "every",
+    requestWasSuccessful: (_req, res) => counts !== "every" && !counts(res.statusCode),
     passOnStoreError: false,
     // Its own complaints (a decrement failing while the store is down) go to our JSON log, not to the console.
     logger,
@@ -83,22 +104,38 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function accountKey(req: Request): string {
-  const email = (req.body as { email?: unknown } | undefined)?.email;
+function emailKey(email: unknown): string {
   const normalized = typeof email === "string" ? normalizeEmail(email) : "";
   return createHash("sha256").update(normalized).digest("base64url");
 }
 
-export function createRateLimits(
-  kv: KeyValueStore,
-  settings: RateLimitSettings,
-  logger: Logger,
-  contextOf: ContextOf,
-): { login: RequestHandler[]; signup: RequestHandler[] } {
+/** The account of the body's e-mail (login, reset, resend). */
+const accountKey = (req: Request): string => emailKey((req.body as { email?: unknown } | undefined)?.email);
+
+/** The account of the signed-in session that routes put in `res.locals.session` before this limiter. */
+const sessionAccountKey = (_req: Request, res: Response): string =>
+  emailKey((res.locals.session as { user?: { email?: unknown } } | undefined)?.user?.email);
+
+export function createRateLimits(kv: KeyValueStore, settings: RateLimitSettings, logger: Logger, contextOf: ContextOf): RateLimits {
   // Per address: the request context's client address honours TRUST_PROXY exactly, so an
   // X-Forwarded-For from a peer that is not a trusted proxy cannot change the key.
   const addressKey = (req: Request): string => ipKeyGenerator(contextOf(req).clientAddress || "unknown");
-  const perAddress = limiter(kv, logger, "rl:addr:", settings.failuresPerAddress, settings.windowMs, addressKey);
-  const perAccount = limiter(kv, logger, "rl:acct:", settings.failuresPerAccount, settings.windowMs, accountKey);
-  return { login: [perAddress, perAccount], signup: [perAddress] };
+  const { windowMs } = settings;
+  const perAddress = limiter(kv, logger, "rl:addr:", settings.failuresPerAddress, windowMs, addressKey);
+  const perAccount = limiter(kv, logger, "rl:acct:", settings.failuresPerAccount, windowMs, accountKey);
+  const wrongCurrentPassword = (status: number): boolean => status === 403;
+  return {
+    login: [perAddress, perAccount],
+    signup: [perAddress],
+    mail: [
+      limiter(kv, logger, "rl:mail-addr:", settings.failuresPerAddress, windowMs, addressKey, "every"),
+      limiter(kv, logger, "rl:mail-acct:", settings.mailRequestsPerAccount, windowMs, accountKey, "every"),
+    ],
+    tokens: [limiter(kv, logger, "rl:token-addr:", settings.failuresPerAddress, windowMs, addressKey, (status) => status === 400)],
+    // The login counters themselves (same prefixes and keys): guesses here and at login add up.
+    reauthentication: [
+      limiter(kv, logger, "rl:addr:", settings.failuresPerAddress, windowMs, addressKey, wrongCurrentPassword),
+      limiter(kv, logger, "rl:acct:", settings.failuresPerAccount, windowMs, sessionAccountKey, wrongCurrentPassword),
+    ],
+  };
 }

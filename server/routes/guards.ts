@@ -1,6 +1,9 @@
 // Small request guards shared by the /auth routes: the CSRF/origin check, the HTTPS requirement for
-// sign-in with Secure cookies, and the 405 answer with its Allow header.
+// sign-in with Secure cookies, the signed-in requirement, a feature the auth service must offer
+// (AUTH_FEATURES), and the 405 answer with its Allow header.
 import type { RequestHandler } from "express";
+import type { AuthFeature } from "../config.js";
+import type { Sessions } from "../session/sessions.js";
 import type { OriginPolicy } from "../http/csrf.js";
 import { ApiError } from "../http/errors.js";
 import type { ContextOf } from "../http/request-context.js";
@@ -34,5 +37,21 @@ export function methodNotAllowed(allow: string): RequestHandler {
   return (_req, res, next) => {
     res.setHeader("Allow", allow);
     next(new ApiError(405, "method_not_allowed"));
+  };
+}
+
+/** 404 not_found, as for a route that does not exist, when the auth service does not offer `feature`. */
+export function featureGuard(features: ReadonlySet<AuthFeature>, feature: AuthFeature): RequestHandler {
+  return (_req, _res, next) => next(features.has(feature) ? undefined : new ApiError(404, "not_found"));
+}
+
+/** 401 unauthenticated unless the request's session is signed in; the session goes to `res.locals.session`. */
+export function signedIn(sessions: Sessions): RequestHandler {
+  return (req, res, next) => {
+    sessions.load(req).then((session) => {
+      if (!session) return next(new ApiError(401, "unauthenticated"));
+      res.locals.session = session;
+      next();
+    }, next);
   };
 }

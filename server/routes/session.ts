@@ -1,13 +1,22 @@
 // Signing in and out: `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`. Bodies,
 // statuses and error codes are the contract in design.md; sessions are made and ended only through
-// the seam in session/sessions.ts.
+// the seam in session/sessions.ts. With e-mail verification on, a signup asks the auth service to
+// mail a link; with it required, a signup signs nobody in and stores nothing, and a login of an
+// unverified account (right password only) answers 403 email_not_verified.
 import express from "express";
 import type { RefreshTokenGrant } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
+import type { SessionUser } from "../session/record.js";
 import { sessionBody } from "../session/sessions.js";
 import type { RouteDeps } from "./auth-router.js";
 import { readCredentials } from "./credentials.js";
 import { csrfGuard, methodNotAllowed, secureTransportGuard } from "./guards.js";
+import { linkRequest } from "./links.js";
+
+/** The session's user from a login answer: `emailVerified` only when the auth service said. */
+function sessionUser(grant: RefreshTokenGrant, email: string): SessionUser {
+  return { id: grant.user.id, email, ...(grant.verified !== undefined ? { emailVerified: grant.verified } : {}) };
+}
 
 export function sessionRoutes(deps: RouteDeps): express.Router {
   const { config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body } = deps;
@@ -17,9 +26,15 @@ export function sessionRoutes(deps: RouteDeps): express.Router {
 
   router.post("/signup", csrf, secureTransport, ...body, ...rateLimits.signup, sessions.middleware, async (req, res) => {
     const { email, password } = readCredentials(req.body, "signup");
-    const user = await authClient.signup(email, password);
+    const verify = config.emailVerification !== "off" ? linkRequest(config, contextOf, req, "verify") : undefined;
+    const user = await authClient.signup(email, password, verify);
+    if (config.emailVerification === "required") {
+      logger.info({ event: "signup_ok", userId: user.id, verificationRequired: true }, "signup");
+      res.status(201).json({ authenticated: false, verificationRequired: true });
+      return;
+    }
     const grant = await authClient.createRefreshToken(email, password);
-    const expiresAt = await sessions.establish(req, grant, { id: grant.user.id, email });
+    const expiresAt = await sessions.establish(req, grant, sessionUser(grant, email));
     logger.info({ event: "signup_ok", userId: user.id }, "signup");
     res.status(201).json(sessionBody(req.session.user!, expiresAt));
   });
@@ -32,9 +47,11 @@ export function sessionRoutes(deps: RouteDeps): express.Router {
       grant = await authClient.createRefreshToken(email, password);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) logger.info({ event: "login_failed" }, "login failed");
+      if (error instanceof ApiError && error.code === "email_not_verified")
+        logger.info({ event: "login_unverified" }, "login refused: not verified");
       throw error;
     }
-    const expiresAt = await sessions.establish(req, grant, { id: grant.user.id, email });
+    const expiresAt = await sessions.establish(req, grant, sessionUser(grant, email));
     logger.info({ event: "login_ok", userId: grant.user.id }, "login");
     res.status(200).json(sessionBody(req.session.user!, expiresAt));
   });

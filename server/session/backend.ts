@@ -14,6 +14,11 @@ export interface SessionBackend {
   /** Slides the idle window: sets the TTL of an existing session (a missing one stays missing). */
   extend(sid: string, ttlMs: number): Promise<void>;
   destroy(sid: string): Promise<void>;
+  /**
+   * Changes a stored session in place, keeping its TTL: `change` edits the stored JSON and says whether it changed
+   * anything. A missing session stays missing (an update racing a logout never brings it back); true when written.
+   */
+  patch(sid: string, change: SessionChange): Promise<boolean>;
   /** Resolves when the store answers; used by /readyz. */
   ping(): Promise<void>;
   /** Closes every connection within `deadlineMs`; a client that does not close in time is destroyed. */
@@ -22,6 +27,9 @@ export interface SessionBackend {
 
 /** Every session key starts with this; the rest of the store's keys use `ae:` too (key-value.ts). */
 export const SESSION_KEY_PREFIX = "ae:sess:";
+
+/** Edits a stored session's JSON (express-session's, the record's fields at its top level); false: nothing to write. */
+export type SessionChange = (stored: Record<string, unknown>) => boolean;
 
 /** How long a stored session may live from now (lifetime.ts bound to the configured limits). */
 export type TtlOf = (record: Partial<SessionRecord>) => number;

@@ -16,6 +16,7 @@ export function createEmbeddedBackend(dataDir: string, ttlMsOf: TtlOf): SessionB
     read: (sid) => guardStore(() => store.read(sid)),
     extend: (sid, ttlMs) => guardStore(() => store.extend(sid, ttlMs)),
     destroy: (sid) => guardStore(() => new Promise<void>((resolve, reject) => store.destroy(sid, (e) => (e ? reject(e) : resolve())))),
+    patch: (sid, change) => guardStore(() => store.patch(sid, change)),
     ping: () => guardStore(() => store.ping()),
     async close() {
       kv.close();

@@ -5,6 +5,8 @@
 export interface SessionUser {
   id: string;
   email: string;
+  /** Whether the address is verified, once the auth service said so (login answer, JWT call, a verification here). */
+  emailVerified?: boolean;
 }
 
 export interface SessionRecord {
@@ -16,6 +18,8 @@ export interface SessionRecord {
   refreshTokenIri: string;
   /** Epoch ms of login: the absolute timeout counts from here and never slides. */
   createdAt: number;
+  /** A short label of the browser that signed in ("Chrome on Linux"), for the user's list of sessions. */
+  userAgent?: string;
 }
 
 declare module "express-session" {
@@ -54,13 +58,16 @@ export function toSessionRecord(json: unknown): SessionRecord | null {
   ) {
     return null;
   }
-  return {
+  const record: SessionRecord = {
     user: { id: user.id, email: user.email },
     userIri: data.userIri,
     refreshToken: data.refreshToken,
     refreshTokenIri: data.refreshTokenIri,
     createdAt: data.createdAt,
   };
+  if (typeof user.emailVerified === "boolean") record.user.emailVerified = user.emailVerified;
+  if (typeof data.userAgent === "string") record.userAgent = data.userAgent;
+  return record;
 }
 
 /** Parses a store's JSON text into a record (null when it is not one, or not JSON at all). */

@@ -45,6 +45,12 @@ redis.call('SADD', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
+// Replaces a session's value only while it still holds what was read, keeping its TTL: a patch racing a logout
+// (the key gone) or another write (the value changed) writes nothing.
+const PATCH_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') return 1 end
+return 0`;
+
 /** Reconnect quickly at first, then every second at most: recovery comes soon after Redis does. */
 const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1_000);
 
@@ -187,6 +193,19 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     destroy: (sid) =>
       guard(async () => {
         await redis.del(SESSION_KEY_PREFIX + sid);
+      }),
+    patch: (sid, change) =>
+      guard(async () => {
+        const key = SESSION_KEY_PREFIX + sid;
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const raw = await redis.get(key);
+          if (raw === null) return false;
+          const data = JSON.parse(raw) as Record<string, unknown>;
+          if (!change(data)) return false;
+          const written = await redis.eval(PATCH_SCRIPT, { keys: [key], arguments: [raw, JSON.stringify(data)] });
+          if (written === 1) return true;
+        }
+        return false;
       }),
     ping: () =>
       guard(async () => {

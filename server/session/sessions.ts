@@ -11,7 +11,16 @@
 //   entry in the user's index and everything kept beside it (the gateway's JWT cache), on every
 //   instance, since all of that lives in the shared store.
 // - The hot-path reader does one store round trip, writes only when the idle window is due for
-//   renewal (lifetime.ts), and deletes a session past its absolute timeout on sight.
+//   renewal (lifetime.ts), and deletes a session past its absolute timeout on sight. A session's
+//   "last seen" is read back from that renewal (its TTL), so listing sessions costs no extra write.
+// - Ending all of a user's sessions ends exactly the ids it found in the per-user index and removes
+//   only those: the index key is never deleted whole, so a session made meanwhile (a login racing
+//   "log out everywhere") stays in it and is ended by the next call.
+// - A session's public id (the list of sessions, DELETE /auth/sessions/<id>) is an HMAC of its id
+//   under a key derived from SESSION_SECRET: stable across instances, and revealing nothing of the
+//   cookie or the store key.
+// - A stored session is changed in place (emailVerified) only while it exists: never revived.
+import { createHmac } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
 import session from "express-session";
@@ -24,6 +33,7 @@ import type { SessionBackend } from "./backend.js";
 import { cookieSettings, SessionCookie } from "./cookie.js";
 import { idleRenewal, sessionTtlMs, type SessionLimits } from "./lifetime.js";
 import type { ActiveSession, SessionRecord, SessionUser } from "./record.js";
+import { userAgentLabel } from "./user-agent.js";
 
 export interface SessionsDeps {
   config: Config;
@@ -36,14 +46,27 @@ export interface SessionsDeps {
 /** The index of a user's sessions in the shared store, for "log out everywhere". */
 const userIndexKey = (userId: string): string => `user-sessions:${userId}`;
 
+/** One of a user's sessions, as their list of sessions shows it. */
+export interface UserSession {
+  sid: string;
+  /** Opaque and stable: an HMAC of the session id, never the id or anything it can be derived from. */
+  publicId: string;
+  record: SessionRecord;
+  /** Epoch ms: when the session was last used, to within the idle window's renewal interval. */
+  lastSeenAt: number;
+}
+
 export class Sessions {
   /** express-session, for the routes that create or replace a session (login, signup). */
   readonly middleware: RequestHandler;
   readonly cookie: SessionCookie;
   private readonly endHooks: Array<(sid: string) => Promise<void>> = [];
+  private readonly publicIdKey: Buffer;
 
   constructor(private readonly deps: SessionsDeps) {
     const { config, backend } = deps;
+    // Its own key, derived one way from the newest secret: a public id is no signature of anything the cookie holds.
+    this.publicIdKey = createHmac("sha256", config.sessionSecrets[0]!).update("auth-elements public session id v1").digest();
     this.cookie = new SessionCookie(cookieSettings(config), config.sessionSecrets);
     const cookie = this.cookie.settings;
     this.middleware = session({
@@ -118,7 +141,14 @@ export class Sessions {
       before.refreshToken && before.refreshTokenIri && before.user ? { sid: req.sessionID, record: { ...before } } : undefined;
     try {
       await promisify(req.session.regenerate.bind(req.session))();
-      const record: SessionRecord = { user, userIri: grant.user.iri, refreshToken: grant.token, refreshTokenIri: grant.iri, createdAt };
+      const record: SessionRecord = {
+        user,
+        userIri: grant.user.iri,
+        refreshToken: grant.token,
+        refreshTokenIri: grant.iri,
+        createdAt,
+        userAgent: userAgentLabel(req.headers["user-agent"]),
+      };
       Object.assign(req.session, record);
       await promisify(req.session.save.bind(req.session))();
       await backend.kv.addToSet(userIndexKey(user.id), req.sessionID, limits.absoluteMs);
@@ -165,9 +195,73 @@ export class Sessions {
     return this.deps.backend.kv.members(userIndexKey(userId));
   }
 
-  /** Drops a user's whole index (after ending every session in it). */
-  forgetUser(userId: string): Promise<void> {
-    return this.deps.backend.kv.delete(userIndexKey(userId));
+  /** The opaque public id of a session. */
+  publicId(sid: string): string {
+    return createHmac("sha256", this.publicIdKey).update(sid).digest("base64url").slice(0, 22);
+  }
+
+  /** The user's live sessions, read through the per-user index (ids whose session ended are skipped). */
+  async sessionsOf(userId: string): Promise<UserSession[]> {
+    const { backend, limits } = this.deps;
+    const sids = await this.sessionIdsOf(userId);
+    const found = await Promise.all(
+      sids.map(async (sid) => {
+        const stored = await backend.read(sid);
+        const record = stored?.record;
+        if (!stored || !record || record.user.id !== userId) return undefined;
+        const now = Date.now();
+        // The idle window was last renewed to `idleMs` from then: read that moment back from the TTL left.
+        const lastSeenAt = Math.min(now, Math.max(record.createdAt, now + stored.ttlMs - limits.idleMs));
+        return { sid, publicId: this.publicId(sid), record, lastSeenAt } satisfies UserSession;
+      }),
+    );
+    return found.filter((session): session is UserSession => session !== undefined);
+  }
+
+  /**
+   * Ends every session of a user found in the index, except `except`, on every instance; resolves to how many ended.
+   * Removes only the ids it ended (or found over): a session indexed meanwhile stays for the next call.
+   * `revoke: false` when the auth service already revoked the refresh tokens (a reset, a password change).
+   */
+  async endAllOf(userId: string, options: { except?: string; include?: string; revoke?: boolean } = {}): Promise<number> {
+    const { backend } = this.deps;
+    const indexed = await this.sessionIdsOf(userId);
+    // `include`: the caller's own session, ended even if its index entry went missing.
+    const all = options.include !== undefined && !indexed.includes(options.include) ? [...indexed, options.include] : indexed;
+    const sids = all.filter((sid) => sid !== options.except);
+    // In parallel: a slow auth service then costs one AUTH_TIMEOUT_MS, not one per session.
+    const ended = await Promise.all(
+      sids.map(async (sid) => {
+        const record = await this.read(sid);
+        if (record && record.user.id !== userId) {
+          // Not this user's (an index entry left from a reused id): leave the session alone, drop the entry.
+          await backend.kv.removeFromSet(userIndexKey(userId), sid);
+          return false;
+        }
+        if (record) await this.end(sid, record, options.revoke === false ? { revoke: false } : {});
+        else await Promise.all([backend.kv.removeFromSet(userIndexKey(userId), sid), ...this.endHooks.map((hook) => hook(sid))]);
+        return record !== null;
+      }),
+    );
+    return ended.filter(Boolean).length;
+  }
+
+  /**
+   * Records whether the user's address is verified in their stored sessions (all of them, or only `sid`), so every
+   * session body shows it at once. A session that ends meanwhile stays ended.
+   */
+  async setEmailVerified(userId: string, verified: boolean, sid?: string): Promise<void> {
+    const sids = sid !== undefined ? [sid] : await this.sessionIdsOf(userId);
+    await Promise.all(
+      sids.map((one) =>
+        this.deps.backend.patch(one, (stored) => {
+          const user = stored.user as Partial<SessionUser> | undefined;
+          if (!user || user.id !== userId || user.emailVerified === verified) return false;
+          user.emailVerified = verified;
+          return true;
+        }),
+      ),
+    );
   }
 
   clearCookie(res: Response): void {
@@ -177,5 +271,7 @@ export class Sessions {
 
 /** The body of an authenticated session, as every route that returns one shapes it. */
 export function sessionBody(user: SessionUser, expiresAt: number): { authenticated: true; user: SessionUser; expiresAt: string } {
-  return { authenticated: true, user: { id: user.id, email: user.email }, expiresAt: new Date(expiresAt).toISOString() };
+  const shown: SessionUser = { id: user.id, email: user.email };
+  if (user.emailVerified !== undefined) shown.emailVerified = user.emailVerified;
+  return { authenticated: true, user: shown, expiresAt: new Date(expiresAt).toISOString() };
 }

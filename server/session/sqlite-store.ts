@@ -6,7 +6,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import session from "express-session";
 import type { SessionData } from "express-session";
-import type { TtlOf } from "./backend.js";
+import type { SessionChange, TtlOf } from "./backend.js";
 import { parseSessionRecord, type StoredSession } from "./record.js";
 
 type Callback<T = unknown> = (error?: unknown, value?: T) => void;
@@ -36,6 +36,7 @@ export class SqliteSessionStore extends session.Store {
       ),
       extend: this.db.prepare<[number, string, number]>("UPDATE sessions SET expires_at = ? WHERE sid = ? AND expires_at > ?"),
       destroy: this.db.prepare<[string]>("DELETE FROM sessions WHERE sid = ?"),
+      replaceData: this.db.prepare<[string, string, number]>("UPDATE sessions SET data = ? WHERE sid = ? AND expires_at > ?"),
       count: this.db.prepare<[number], { n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > ?"),
       clear: this.db.prepare("DELETE FROM sessions"),
       sweep: this.db.prepare<[number]>("DELETE FROM sessions WHERE expires_at <= ?"),
@@ -55,6 +56,18 @@ export class SqliteSessionStore extends session.Store {
   extend(sid: string, ttlMs: number): void {
     const now = Date.now();
     this.statements.extend.run(now + ttlMs, sid, now);
+  }
+
+  /** Edits a live session's JSON in one transaction (SQLite serialises writers: no lost update, no revival). */
+  patch(sid: string, change: SessionChange): boolean {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const row = this.statements.get.get(sid, now);
+      if (!row) return false;
+      const data = JSON.parse(row.data) as Record<string, unknown>;
+      if (!change(data)) return false;
+      return this.statements.replaceData.run(JSON.stringify(data), sid, now).changes > 0;
+    })();
   }
 
   ping(): void {

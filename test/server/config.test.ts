@@ -121,10 +121,94 @@ describe("loadConfig", () => {
     ["RATE_LIMIT_WINDOW", "often"],
     ["RATE_LIMIT_ACCOUNT_FAILURES", "0"],
     ["AUTH_PREFIX", "auth"],
+    ["AUTH_FEATURES", "password-reset,teleportation"],
+    ["PASSWORD_RESET_URL", "/reset-password"],
+    ["PASSWORD_RESET_URL", "https://app.example.com/reset?next=/x"],
+    ["EMAIL_VERIFICATION_URL", "ftp://app.example.com/verify"],
+    ["PUBLIC_ORIGIN", "app.example.com"],
+    ["RATE_LIMIT_RESET_PER_ACCOUNT", "0"],
+    ["RATE_LIMIT_RESET_PER_ACCOUNT", "five"],
+    ["SMTP_URL", "mail.example.com:25"],
+    ["SMTP_URL", "http://mail.example.com"],
+    ["MAIL_FROM", "nobody"],
+    ["LINK_ORIGINS", "not an origin"],
+    ["REQUIRE_EMAIL_VERIFICATION", "perhaps"],
   ])("%s=%j throws ConfigError naming the variable", (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).not.toContain("\n");
+  });
+
+  it("account lifecycle defaults: the in-process reference service offers every extension, an external one none", () => {
+    const inProcess = loadConfig({});
+    expect([...inProcess.authFeatures].sort()).toEqual(["email-verification", "passkeys", "password-change", "password-reset"]);
+    expect(inProcess).toMatchObject({
+      emailVerification: "optional",
+      passwordResetUrl: undefined,
+      emailVerificationUrl: undefined,
+      publicOrigin: undefined,
+      mailRequestsPerAccount: 5,
+      minPasswordLength: 8,
+    });
+    expect(inProcess.referenceService).toMatchObject({ smtpUrl: undefined, linkOrigins: [], requireEmailVerification: false });
+    const external = loadConfig({ AUTH_SERVICE: "https://auth.example.com" });
+    expect([...external.authFeatures]).toEqual([]);
+    expect(external.emailVerification).toBe("off");
+    expect(external.referenceService).toBeUndefined();
+  });
+
+  it("reads AUTH_FEATURES, the link URLs, PUBLIC_ORIGIN, RATE_LIMIT_RESET_PER_ACCOUNT and the in-process service's mail settings", () => {
+    const external = loadConfig({
+      AUTH_SERVICE: "https://auth.example.com",
+      AUTH_FEATURES: "password-reset, email-verification-required",
+      PASSWORD_RESET_URL: "https://app.example.com/account/reset",
+      EMAIL_VERIFICATION_URL: "https://app.example.com/account/verify",
+      PUBLIC_ORIGIN: "https://app.example.com",
+      RATE_LIMIT_RESET_PER_ACCOUNT: "3",
+      MIN_PASSWORD_LENGTH: "12",
+    });
+    expect([...external.authFeatures].sort()).toEqual(["email-verification", "email-verification-required", "password-reset"]);
+    expect(external).toMatchObject({
+      emailVerification: "required",
+      passwordResetUrl: "https://app.example.com/account/reset",
+      emailVerificationUrl: "https://app.example.com/account/verify",
+      publicOrigin: "https://app.example.com",
+      mailRequestsPerAccount: 3,
+      minPasswordLength: 12,
+    });
+    expect([...loadConfig({ AUTH_SERVICE: "https://auth.example.com", AUTH_FEATURES: "none" }).authFeatures]).toEqual([]);
+    const inProcess = loadConfig({
+      SMTP_URL: "smtp://user:pass@mail.example.com:587",
+      MAIL_FROM: "Example <no-reply@example.com>",
+      LINK_ORIGINS: "https://app.example.com",
+      PUBLIC_ORIGIN: "https://app.example.com",
+      REQUIRE_EMAIL_VERIFICATION: "true",
+      MIN_PASSWORD_LENGTH: "10",
+    });
+    expect(inProcess.emailVerification).toBe("required");
+    expect(inProcess.minPasswordLength).toBe(10);
+    expect(inProcess.referenceService).toMatchObject({
+      smtpUrl: "smtp://user:pass@mail.example.com:587",
+      mailFrom: "Example <no-reply@example.com>",
+      linkOrigins: ["https://app.example.com"],
+      requireEmailVerification: true,
+    });
+  });
+
+  it.each([
+    [{ LINK_ORIGINS: "https://app.example.com", PASSWORD_RESET_URL: "https://evil.example.com/reset" }, "PASSWORD_RESET_URL"],
+    [{ LINK_ORIGINS: "https://app.example.com", PUBLIC_ORIGIN: "https://other.example.com" }, "PASSWORD_RESET_URL"],
+    [
+      {
+        LINK_ORIGINS: "https://app.example.com",
+        PASSWORD_RESET_URL: "https://app.example.com/reset",
+        EMAIL_VERIFICATION_URL: "https://mail.example.com/verify",
+      },
+      "EMAIL_VERIFICATION_URL",
+    ],
+    [{ REQUIRE_EMAIL_VERIFICATION: "true", AUTH_FEATURES: "password-reset" }, "AUTH_FEATURES"],
+  ])("a link URL outside an explicit LINK_ORIGINS, or verification required but off: ConfigError naming %j's culprit", (env, variable) => {
+    expect(configError(env).message.startsWith(`${variable}: `)).toBe(true);
   });
 
   it("a ConfigError message says what is wrong, on one line", () => {
@@ -213,8 +297,9 @@ describe.concurrent("server/main.ts", { timeout: 60_000 }, () => {
     ["SESSION_IDLE_TIMEOUT", "forever"],
     ["ALLOWED_ORIGINS", "*"],
     ["REDIS_URL", "localhost:6379"],
-  ])("a bad %s: exits 1 with one line naming it", async (variable, value) => {
-    const run = await runMain({ [variable]: value, DATA_DIR: tempDataDir() });
+    ["PASSWORD_RESET_URL", "https://evil.example.com/reset-password", { LINK_ORIGINS: "https://app.example.com" }],
+  ])("a bad %s: exits 1 with one line naming it", async (variable, value, extra: Record<string, string> = {}) => {
+    const run = await runMain({ [variable]: value, DATA_DIR: tempDataDir(), ...extra });
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);

@@ -10,6 +10,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRequestHandler } from "../../../server/auth-service/app.js";
 import { startAuthService, type RunningAuthService } from "../../../server/auth-service/index.js";
+import { Outbox } from "../../../server/auth-service/mail/outbox.js";
 import { loadOrCreateSigningKey } from "../../../server/auth-service/signing-key.js";
 import type { AuthStore } from "../../../server/auth-service/store.js";
 import { VIOLATION_CODES } from "../../../server/auth-service/violations.js";
@@ -93,6 +94,7 @@ describe("POST /api/users (sign up)", () => {
       "@type": "User",
       id: expect.stringMatching(UUID),
       email,
+      verified: false, // extension 6: a new user starts unverified
     });
     expect(response.headers.get("location")).toBe(body["@id"]);
     expect(text).not.toContain(PASSWORD);
@@ -212,6 +214,7 @@ describe("POST /api/refresh_tokens (log in)", () => {
       "@type": "RefreshToken",
       token: expect.stringMatching(/^[0-9a-f]{128}$/),
       user: userIri,
+      verified: false, // extension 6: the answer says whether the address is verified
     });
     expect(body["@id"]!.split("/").pop()).toMatch(UUID);
   });
@@ -388,6 +391,12 @@ describe("routing and failures", () => {
         minPasswordLength: 8,
         dummyHash: "scrypt$16384$8$1$AAAA$AAAA",
         onError: (error) => errors.push(error),
+        mailer: { description: "none", send: async () => undefined, close: () => undefined },
+        outbox: new Outbox((error) => errors.push(error)),
+        linkOrigins: [],
+        requireEmailVerification: false,
+        resetTokenLifetimeSeconds: 1800,
+        verificationTokenLifetimeSeconds: 86_400,
       }),
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { rawRequest, type RawAnswer } from "../../helpers/raw-http.js";
 import { killAll, startProcess, entryArgs, type TestProcess } from "../../helpers/processes.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sleep, tempDataDir, uniqueEmail } from "../../helpers/session-server.js";
+import { PASSWORD, sleep, tempDataDir, uniqueEmail, waitFor } from "../../helpers/session-server.js";
 
 const SHUTDOWN_TIMEOUT_MS = 2_000;
 /** The bound of the requirement, plus a little for the scheduler of a busy 2-core test machine. */
@@ -197,7 +197,8 @@ describe("SIGTERM under load while Redis, the auth service and the upstream are 
         }
       };
       const workers = Array.from({ length: 32 }, worker);
-      await sleep(400);
+      // Under load means answers are flowing: wait for some (a busy machine may take a while).
+      await waitFor(async () => answers.filter((status) => status === 200).length >= 20, 10_000, 20);
       const exit = await terminate(stack, [
         ["redis", "killed"],
         ["auth service", "killed"],

@@ -284,6 +284,38 @@ describe("log out everywhere: POST /auth/sessions/revoke-all", () => {
       expect((await first.get("/auth/session")).body.authenticated).toBe(true);
     },
   );
+
+  // Issue 12, finding 5: revoke-all used to delete the whole per-user index after ending what it had found, so a
+  // login finishing meanwhile added itself to an index that was then dropped, and no later revoke-all could see it.
+  it(
+    "a session created while log out everywhere runs stays in the per-user index, so the next log out everywhere ends it",
+    { timeout: 30_000 },
+    async () => {
+      const victim = a.client();
+      const user = await signUp(victim, "race-victim");
+      const attacker = b.client();
+      legacy.fault = { delayMs: 1_200 };
+      try {
+        const attackerLogin = attacker.post("/auth/login", { email: user.email, password: PASSWORD });
+        await sleep(250);
+        const firstRevoke = victim.post("/auth/sessions/revoke-all");
+        expect((await attackerLogin).status).toBe(200);
+        expect((await firstRevoke).status).toBe(200);
+        const attackerSid = sidOfClient(b, attacker);
+        expect(await a.running.backend.kv.members(`user-sessions:${user.id}`)).toContain(attackerSid);
+
+        expect((await victim.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(200);
+        const secondRevoke = await victim.post("/auth/sessions/revoke-all");
+        expect(secondRevoke.status).toBe(200);
+        expect(secondRevoke.body.revoked).toBe(2);
+      } finally {
+        legacy.fault = {};
+      }
+      for (const server of [a, b])
+        expect((await sameBrowser(server, attacker).get("/auth/session")).body).toEqual({ authenticated: false });
+      expect(await a.running.backend.kv.members(`user-sessions:${user.id}`)).toEqual([]);
+    },
+  );
 });
 
 describe("security 10: every Redis key has the ae: prefix and a TTL", () => {
