@@ -56,6 +56,24 @@ export interface Config {
   loginFailuresPerAddress: number;
   /** How long requests in flight may finish after SIGTERM (ops/shutdown.ts). */
   shutdownTimeoutMs: number;
+  /** OpenID Connect providers for "Sign in with …" (OIDC_PROVIDERS and OIDC_<ID>_*), in the order listed. */
+  oidcProviders: OidcProviderConfig[];
+  /** The origin browsers use (PUBLIC_ORIGIN); undefined: each request's own origin, as the request context sees it. */
+  publicOrigin: string | undefined;
+}
+
+export interface OidcProviderConfig {
+  /** Lower-case id: the `<id>` of `/auth/oidc/<id>/…` and, upper-cased, of `OIDC_<ID>_*`. */
+  id: string;
+  /** The issuer identifier as given (discovery checks the provider names itself exactly so). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The button's label. */
+  name: string;
+  scopes: string[];
+  /** Extra authorization request parameters (`audience=…`, `access_type=offline`); never one of ours. */
+  authParams: Record<string, string>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -140,6 +158,79 @@ function parseUpstreams(raw: string): Map<string, Upstream> {
     upstreams.set(name, { name, origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") });
   }
   return upstreams;
+}
+
+/** Authorization request parameters the session server sets itself: OIDC_<ID>_AUTH_PARAMS may not name them. */
+const OWN_AUTH_PARAMS = new Set([
+  "client_id",
+  "redirect_uri",
+  "response_type",
+  "response_mode",
+  "scope",
+  "state",
+  "nonce",
+  "code_challenge",
+  "code_challenge_method",
+  "request",
+  "request_uri",
+]);
+
+function parseOidcProviders(get: (name: string) => string | undefined, production: boolean): OidcProviderConfig[] {
+  const providers: OidcProviderConfig[] = [];
+  for (const entry of (get("OIDC_PROVIDERS") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const eq = entry.indexOf("=");
+    const id = entry.slice(0, eq).trim();
+    const issuerRaw = entry.slice(eq + 1).trim();
+    if (eq <= 0 || !/^[a-z][a-z0-9_]*$/.test(id)) {
+      throw new ConfigError(
+        "OIDC_PROVIDERS",
+        `"${entry}" must look like id=https://issuer (id: lower-case letters, digits and _, starting with a letter)`,
+      );
+    }
+    if (providers.some((provider) => provider.id === id)) throw new ConfigError("OIDC_PROVIDERS", `"${id}" is listed twice`);
+    let issuer: URL;
+    try {
+      issuer = new URL(issuerRaw);
+    } catch {
+      throw new ConfigError("OIDC_PROVIDERS", `"${issuerRaw}" (for ${id}) is not a URL`);
+    }
+    if (issuer.protocol !== "https:" && (issuer.protocol !== "http:" || production)) {
+      throw new ConfigError(
+        "OIDC_PROVIDERS",
+        `"${issuerRaw}" (for ${id}) must use https${production ? " when NODE_ENV=production" : " (or http in development)"}`,
+      );
+    }
+    if (issuer.search || issuer.hash || issuer.username || issuer.password) {
+      throw new ConfigError("OIDC_PROVIDERS", `"${issuerRaw}" (for ${id}) must have no query, fragment or credentials`);
+    }
+    const prefix = `OIDC_${id.toUpperCase()}_`;
+    const clientId = get(`${prefix}CLIENT_ID`)?.trim();
+    if (!clientId) throw new ConfigError(`${prefix}CLIENT_ID`, `is required for the provider "${id}" of OIDC_PROVIDERS`);
+    const clientSecret = get(`${prefix}CLIENT_SECRET`)?.trim();
+    if (!clientSecret) {
+      throw new ConfigError(`${prefix}CLIENT_SECRET`, `is required for the provider "${id}": the session server is a confidential client`);
+    }
+    const scopes = (get(`${prefix}SCOPES`) ?? "openid email profile offline_access").split(/[\s,]+/).filter(Boolean);
+    if (!scopes.includes("openid")) throw new ConfigError(`${prefix}SCOPES`, `must include openid`);
+    const authParams: Record<string, string> = {};
+    for (const [name, value] of new URLSearchParams(get(`${prefix}AUTH_PARAMS`) ?? "")) {
+      if (OWN_AUTH_PARAMS.has(name)) throw new ConfigError(`${prefix}AUTH_PARAMS`, `must not set ${name}: the session server sets it`);
+      authParams[name] = value;
+    }
+    providers.push({
+      id,
+      issuer: issuerRaw,
+      clientId,
+      clientSecret,
+      name: get(`${prefix}NAME`)?.trim() || id,
+      scopes,
+      authParams,
+    });
+  }
+  return providers;
 }
 
 function parseTrustProxy(raw: string): boolean | number | string {
@@ -274,5 +365,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginFailuresPerAccount: parsePositiveInt("RATE_LIMIT_ACCOUNT_FAILURES", get("RATE_LIMIT_ACCOUNT_FAILURES") ?? "10"),
     loginFailuresPerAddress: parsePositiveInt("RATE_LIMIT_ADDRESS_FAILURES", get("RATE_LIMIT_ADDRESS_FAILURES") ?? "100"),
     shutdownTimeoutMs: parsePositiveInt("SHUTDOWN_TIMEOUT_MS", get("SHUTDOWN_TIMEOUT_MS") ?? "10000", 600_000),
+    oidcProviders: parseOidcProviders(get, production),
+    publicOrigin: get("PUBLIC_ORIGIN") !== undefined ? parseOrigin("PUBLIC_ORIGIN", get("PUBLIC_ORIGIN")!) : undefined,
   });
 }
