@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { AuthServiceClient } from "./auth-client/client.js";
+import { OidcClients } from "./auth-client/oidc.js";
 import { startAuthService, type RunningAuthService } from "./auth-service/index.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
@@ -25,6 +26,8 @@ export interface RunningSessionServer {
   backend: SessionBackend;
   /** Counts JWT requests made to the auth service (tests, benchmarks). */
   jwtProvider: JwtProvider;
+  /** The OIDC providers (counts their refreshes: tests, benchmarks). */
+  oidc: OidcClients;
   server: http.Server;
   logger: Logger;
   lifecycle: Lifecycle;
@@ -62,6 +65,10 @@ export async function startSessionServer(config: Config, options: StartOptions =
       : createEmbeddedBackend(config.dataDir, ttlMsOf);
 
   const authClient = new AuthServiceClient({ origin: authServiceUrl, timeoutMs: config.authTimeoutMs });
+  // Discovery of each OIDC provider: one attempt now; one that fails is retried in the background
+  // (logged), and meanwhile only its own routes answer oidc_unavailable.
+  const oidc = new OidcClients(config.oidcProviders, { logger, timeoutMs: config.authTimeoutMs });
+  await oidc.start();
   const headers = securityHeaderList({ https: config.cookieSecure });
   const errors = createErrorExit(logger, headers);
   const lifecycle = new Lifecycle({ timeoutMs: config.shutdownTimeoutMs, logger, errors });
@@ -70,10 +77,12 @@ export async function startSessionServer(config: Config, options: StartOptions =
     logger,
     backend,
     authClient,
+    oidc,
     lifecycle,
     errors,
     headers,
   });
+  lifecycle.addClient(async () => oidc.close());
   lifecycle.addClient((deadlineMs) => gateway.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => authClient.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => backend.close(deadlineMs));
@@ -111,6 +120,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
     authServiceUrl,
     backend,
     jwtProvider,
+    oidc,
     server,
     logger,
     lifecycle,

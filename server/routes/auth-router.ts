@@ -1,5 +1,5 @@
 // The session server's own API under AUTH_PREFIX (default /auth): CORS for allowed hosts, then one
-// router per concern (the session check, signing in and out, a user's sessions). What no route
+// router per concern (the session check, signing in and out, a user's sessions, OIDC providers). What no route
 // takes falls through to the app's one not-found answer; errors go to the app's one error exit.
 import express, { type RequestHandler } from "express";
 import type { AuthServiceClient } from "../auth-client/client.js";
@@ -10,6 +10,7 @@ import type { ContextOf } from "../http/request-context.js";
 import type { Logger } from "../ops/logger.js";
 import type { Sessions } from "../session/sessions.js";
 import { methodNotAllowed } from "./guards.js";
+import { oidcRoutes, type OidcDeps } from "./oidc.js";
 import type { SessionCheck } from "./session-check.js";
 import { sessionRoutes } from "./session.js";
 import { sessionsRoutes } from "./sessions.js";
@@ -26,6 +27,8 @@ export interface RouteDeps {
   body: RequestHandler[];
   /** GET /session, shared with the fast path in app.ts. */
   sessionCheck: SessionCheck;
+  /** Sign-in with OpenID Connect providers (routes/oidc.ts). */
+  oidc: OidcDeps;
 }
 
 export function authRouter(deps: RouteDeps): express.Router {
@@ -35,5 +38,6 @@ export function authRouter(deps: RouteDeps): express.Router {
   router.all("/session", methodNotAllowed("GET, HEAD"));
   router.use(sessionRoutes(deps));
   router.use(sessionsRoutes(deps));
+  router.use(oidcRoutes(deps));
   return router;
 }
