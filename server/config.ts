@@ -176,36 +176,40 @@ const OWN_AUTH_PARAMS = new Set([
 ]);
 
 function parseOidcProviders(get: (name: string) => string | undefined, production: boolean): OidcProviderConfig[] {
-  const providers: OidcProviderConfig[] = [];
+  // First the list itself (ids, issuers, duplicates), then each provider's own variables.
+  const listed: Array<{ id: string; issuer: string }> = [];
   for (const entry of (get("OIDC_PROVIDERS") ?? "")
     .split(",")
     .map((part) => part.trim())
     .filter(Boolean)) {
     const eq = entry.indexOf("=");
     const id = entry.slice(0, eq).trim();
-    const issuerRaw = entry.slice(eq + 1).trim();
+    const issuer = entry.slice(eq + 1).trim();
     if (eq <= 0 || !/^[a-z][a-z0-9_]*$/.test(id)) {
       throw new ConfigError(
         "OIDC_PROVIDERS",
         `"${entry}" must look like id=https://issuer (id: lower-case letters, digits and _, starting with a letter)`,
       );
     }
-    if (providers.some((provider) => provider.id === id)) throw new ConfigError("OIDC_PROVIDERS", `"${id}" is listed twice`);
-    let issuer: URL;
+    if (listed.some((provider) => provider.id === id)) throw new ConfigError("OIDC_PROVIDERS", `"${id}" is listed twice`);
+    let url: URL;
     try {
-      issuer = new URL(issuerRaw);
+      url = new URL(issuer);
     } catch {
-      throw new ConfigError("OIDC_PROVIDERS", `"${issuerRaw}" (for ${id}) is not a URL`);
+      throw new ConfigError("OIDC_PROVIDERS", `"${issuer}" (for ${id}) is not a URL`);
     }
-    if (issuer.protocol !== "https:" && (issuer.protocol !== "http:" || production)) {
+    if (url.protocol !== "https:" && (url.protocol !== "http:" || production)) {
       throw new ConfigError(
         "OIDC_PROVIDERS",
-        `"${issuerRaw}" (for ${id}) must use https${production ? " when NODE_ENV=production" : " (or http in development)"}`,
+        `"${issuer}" (for ${id}) must use https${production ? " when NODE_ENV=production" : " (or http in development)"}`,
       );
     }
-    if (issuer.search || issuer.hash || issuer.username || issuer.password) {
-      throw new ConfigError("OIDC_PROVIDERS", `"${issuerRaw}" (for ${id}) must have no query, fragment or credentials`);
+    if (url.search || url.hash || url.username || url.password) {
+      throw new ConfigError("OIDC_PROVIDERS", `"${issuer}" (for ${id}) must have no query, fragment or credentials`);
     }
+    listed.push({ id, issuer });
+  }
+  return listed.map(({ id, issuer }) => {
     const prefix = `OIDC_${id.toUpperCase()}_`;
     const clientId = get(`${prefix}CLIENT_ID`)?.trim();
     if (!clientId) throw new ConfigError(`${prefix}CLIENT_ID`, `is required for the provider "${id}" of OIDC_PROVIDERS`);
@@ -214,23 +218,15 @@ function parseOidcProviders(get: (name: string) => string | undefined, productio
       throw new ConfigError(`${prefix}CLIENT_SECRET`, `is required for the provider "${id}": the session server is a confidential client`);
     }
     const scopes = (get(`${prefix}SCOPES`) ?? "openid email profile offline_access").split(/[\s,]+/).filter(Boolean);
-    if (!scopes.includes("openid")) throw new ConfigError(`${prefix}SCOPES`, `must include openid`);
+    if (!scopes.includes("openid")) throw new ConfigError(`${prefix}SCOPES`, "must include openid");
     const authParams: Record<string, string> = {};
     for (const [name, value] of new URLSearchParams(get(`${prefix}AUTH_PARAMS`) ?? "")) {
       if (OWN_AUTH_PARAMS.has(name)) throw new ConfigError(`${prefix}AUTH_PARAMS`, `must not set ${name}: the session server sets it`);
       authParams[name] = value;
     }
-    providers.push({
-      id,
-      issuer: issuerRaw,
-      clientId,
-      clientSecret,
-      name: get(`${prefix}NAME`)?.trim() || id,
-      scopes,
-      authParams,
-    });
-  }
-  return providers;
+    // The issuer stays as given: discovery checks that the provider names itself exactly so.
+    return { id, issuer, clientId, clientSecret, name: get(`${prefix}NAME`)?.trim() || id, scopes, authParams };
+  });
 }
 
 function parseTrustProxy(raw: string): boolean | number | string {

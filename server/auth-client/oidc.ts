@@ -201,7 +201,8 @@ export class OidcClients {
    * grant (`invalid_grant`: revoked, expired, reused), ApiError 502/503/504 on anything transient.
    */
   async refresh(id: string, current: ProviderTokens): Promise<ProviderTokens> {
-    if (current.refreshToken === undefined) throw new RefreshTokenRejected(400);
+    // No refresh token (the provider gave none), or a provider no longer configured: the grant is gone.
+    if (current.refreshToken === undefined || !this.providers.has(id)) throw new RefreshTokenRejected(400);
     const configuration = this.providers.get(id)?.configuration;
     if (!configuration) throw new ApiError(503, "token_unavailable", { message: "The sign-in provider is not reachable yet." });
     let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
