@@ -29,16 +29,25 @@ export interface TestProviderOptions {
   /** Default 0: a free port. */
   port?: number;
   host?: string;
+  /** The issuer identifier, when clients reach it through something in front; default `http://host:port`. */
+  issuer?: string;
   /** Lifetime of access tokens, seconds (default 300). */
   accessTokenTtlSeconds?: number;
   /** The resource (audience) of its access tokens; default `urn:auth-elements:demo-api`. */
   resource?: string;
+  /**
+   * "userinfo": opaque access tokens for its userinfo endpoint instead, and ID tokens with no
+   * e-mail (clients must ask userinfo), as some providers do. Default "resource".
+   */
+  accessTokensFor?: "resource" | "userinfo";
   clients?: DemoClient[];
 }
 
 export interface TestProvider {
-  /** `http://host:port`, its issuer identifier. */
+  /** Its issuer identifier (`http://host:port` unless told otherwise). */
   readonly issuer: string;
+  /** Where it listens: `http://host:port`. */
+  readonly url: string;
   readonly port: number;
   /** The `aud` of its access tokens. */
   readonly resource: string;
@@ -171,7 +180,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
     port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
   }
-  const issuer = `http://${host}:${port}`;
+  const issuer = options.issuer ?? `http://${host}:${port}`;
 
   const provider = new Provider(issuer, {
     adapter: (model: string) => storage.adapter(model),
@@ -217,7 +226,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
       // JWT access tokens for one resource, whatever the client asks: any upstream can verify them.
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => resource,
+        defaultResource: async () => (options.accessTokensFor === "userinfo" ? undefined : resource),
         useGrantedResource: async () => true,
         getResourceServerInfo: async () => ({
           scope: "api",
@@ -397,6 +406,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
 
   return {
     issuer,
+    url: `http://${host}:${port}`,
     port,
     resource,
     counts,

@@ -7,7 +7,7 @@
 // provider's end-session endpoint with id_token_hint (RP-initiated logout); password sign-in is
 // unchanged beside it; and a provider that is down at start does not stop the server.
 import { randomBytes } from "node:crypto";
-import { createRemoteJWKSet, jwtVerify } from "jose";
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oidcProviders } from "../../../server/routes/oidc.js";
@@ -277,6 +277,36 @@ describe.each(STORE_MODES)("sign-in with an OIDC provider (%s store)", (store) =
     expect((await b.rp.get("/auth/session")).body.authenticated).toBe(true);
   });
 
+  it("security 27: odd input on the OIDC routes gets a 4xx or a redirect home, never a 5xx", async () => {
+    const b = browser();
+    const odd = [
+      `/auth/oidc/${PROVIDER_ID}/start?returnTo=/a&returnTo=/b`,
+      `/auth/oidc/${PROVIDER_ID}/start?returnTo=/${"x".repeat(5000)}`,
+      `/auth/oidc/${PROVIDER_ID}/start?returnTo=%ZZ`,
+      `/auth/oidc/${PROVIDER_ID}/start?returnTo=%E0%A4%A`,
+      `/auth/oidc/${PROVIDER_ID}/start?returnTo[x]=1`,
+      `/auth/oidc/${PROVIDER_ID}/callback`,
+      `/auth/oidc/${PROVIDER_ID}/callback?state=a&state=b`,
+      `/auth/oidc/${PROVIDER_ID}/callback?code=x`,
+      `/auth/oidc/${PROVIDER_ID}/callback?error=access_denied`,
+      `/auth/oidc/${PROVIDER_ID}/callback?state=${"s".repeat(10_000)}&code=x`,
+      `/auth/oidc/${PROVIDER_ID}/callback?state=%ZZ&code=%ZZ`,
+      `/auth/oidc/${PROVIDER_ID}/end-session`,
+      `/auth/oidc/${PROVIDER_ID}/end-session?handle=a&handle=b`,
+      `/auth/oidc/${PROVIDER_ID}/end-session?handle=${"h".repeat(10_000)}`,
+      "/auth/oidc/%00/start",
+      "/auth/oidc/%ZZ/callback",
+      "/auth/oidc//start",
+    ];
+    for (const path of odd) {
+      const answer = await b.rp.get(path);
+      expect(answer.status, path).toBeLessThan(500);
+      if (answer.status === 302)
+        expect(answer.header("location"), path).toMatch(new RegExp(`^(/|/#auth_error=oidc_failed|${idp.issuer}/auth\\?.*)$`));
+      else expect(answer.body, path).toEqual({ error: expect.any(String), message: expect.any(String) });
+    }
+  });
+
   it("an unknown provider: 404 not_found on start and callback", async () => {
     const b = browser();
     for (const path of ["/auth/oidc/nope/start", "/auth/oidc/nope/callback?state=x", "/auth/oidc/Test/start"]) {
@@ -386,6 +416,46 @@ describe("logout of a provider session (RP-initiated logout)", () => {
 
   it("GET /auth/config's providers: the configured ones, as {id, name}", () => {
     expect(oidcProviders(server.config)).toEqual([{ id: PROVIDER_ID, name: "Test IdP" }]);
+  });
+});
+
+describe("where the provider sends the browser back, and where the e-mail comes from", () => {
+  it("security 34: the redirect URI is PUBLIC_ORIGIN's when set, else the request's own origin, which an untrusted X-Forwarded-Host cannot change", async () => {
+    const plain = await startTestSessionServer({ env: oidcEnv(idp, { clientId: "origin-plain" }) });
+    const behindProxy = await startTestSessionServer({
+      env: oidcEnv(idp, { clientId: "origin-public", extra: { PUBLIC_ORIGIN: "https://app.example.com" } }),
+    });
+    try {
+      const spoofed = await plain.client().get(`/auth/oidc/${PROVIDER_ID}/start`, {
+        headers: { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" },
+      });
+      expect(new URL(spoofed.header("location")!).searchParams.get("redirect_uri")).toBe(`${plain.url}/auth/oidc/${PROVIDER_ID}/callback`);
+      const fixed = await behindProxy.client().get(`/auth/oidc/${PROVIDER_ID}/start`, { headers: { "x-forwarded-host": "evil.example" } });
+      expect(new URL(fixed.header("location")!).searchParams.get("redirect_uri")).toBe(
+        `https://app.example.com/auth/oidc/${PROVIDER_ID}/callback`,
+      );
+    } finally {
+      await plain.close();
+      await behindProxy.close();
+    }
+  });
+
+  it("a provider whose ID token carries no e-mail: the e-mail comes from its userinfo endpoint", async () => {
+    const userinfoIdp = await startIdp({ accessTokensFor: "userinfo" });
+    const server = await startTestSessionServer({ env: oidcEnv(userinfoIdp) });
+    try {
+      registerServers(userinfoIdp, [server.url]);
+      const b = newBrowser(server.client());
+      const email = uniqueEmail("userinfo");
+      const done = await signIn(b, email, "/app");
+      expect(done.header("location")).toBe("/app");
+      const stored = (await server.rawSession(sessionIdOf(server, b)!)) as { oidc: { tokens: { idToken: string } } };
+      expect(decodeJwt(stored.oidc.tokens.idToken).email).toBeUndefined();
+      expect((await b.rp.get("/auth/session")).body.user).toEqual({ id: `oidc:${PROVIDER_ID}:${userinfoIdp.subjectOf(email)}`, email });
+    } finally {
+      await server.close();
+      await userinfoIdp.close();
+    }
   });
 });
 
