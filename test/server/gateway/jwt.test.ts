@@ -37,7 +37,8 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
     server = await startTestSessionServer({
       redisUrl: store === "redis" ? redis.url : undefined,
       authService: legacy.url,
-      env: { UPSTREAMS: `echo=${echo.origin}/base`, AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS) },
+      // The bursts below are one session's: above the default per-session cap of 32 calls in flight.
+      env: { UPSTREAMS: `echo=${echo.origin}/base`, AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS), GATEWAY_MAX_CALLS_PER_SESSION: "100" },
     });
     if (store === "redis") {
       inspect = createClient({ url: redis.url });
