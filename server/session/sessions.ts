@@ -159,8 +159,8 @@ export class Sessions {
     }
     const others = replaced ? [replaced] : [];
     if (replaces !== undefined && replaces !== replaced?.sid && replaces !== req.sessionID) {
-      const record = await this.read(replaces).catch(() => null);
-      if (record) others.push({ sid: replaces, record });
+      const previous = await this.read(replaces).catch(() => null);
+      if (previous) others.push({ sid: replaces, record: previous });
     }
     for (const other of others) {
       // regenerate() deleted its store key (or it is still there); revoke its refresh token and drop what was kept beside it.
