@@ -62,6 +62,8 @@ export interface TestProvider {
   };
   /** Back-channel logout deliveries that the client answered with an error. */
   readonly backchannelErrors: string[];
+  /** The lifetime of the access tokens it issues from now on, seconds. */
+  setAccessTokenTtl(seconds: number): void;
   addClient(client: DemoClient): void;
   /** The `sub` that an e-mail address signs in as. */
   subjectOf(email: string): string;
@@ -160,7 +162,7 @@ function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
 export async function startTestProvider(options: TestProviderOptions = {}): Promise<TestProvider> {
   const host = options.host ?? "127.0.0.1";
   const resource = options.resource ?? "urn:auth-elements:demo-api";
-  const accessTokenTtl = options.accessTokenTtlSeconds ?? 300;
+  let accessTokenTtl = options.accessTokenTtlSeconds ?? 300;
   const storage = new Storage();
   const accounts = new Map<string, string>(); // sub -> e-mail
   const counts = { authorization: 0, authorizationCode: 0, refreshToken: 0, revocation: 0, endSession: 0, backchannelLogout: 0 };
@@ -238,7 +240,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
       },
     },
     ttl: {
-      AccessToken: accessTokenTtl,
+      AccessToken: () => accessTokenTtl,
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 600,
@@ -411,6 +413,9 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
     resource,
     counts,
     backchannelErrors,
+    setAccessTokenTtl(seconds) {
+      accessTokenTtl = seconds;
+    },
     addClient,
     subjectOf,
     revokeAccount(email) {
