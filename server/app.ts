@@ -4,9 +4,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type ErrorRequestHandler } from "express";
 import type { AuthServiceClient } from "./auth-client/client.js";
+import type { OidcClients } from "./auth-client/oidc.js";
 import type { Config } from "./config.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { JwtProvider } from "./gateway/jwt-provider.js";
+import { tokenSource } from "./gateway/token-sources.js";
 import { OriginPolicy } from "./http/csrf.js";
 import { ApiError, type ErrorExit } from "./http/errors.js";
 import { jsonBody } from "./http/json-body.js";
@@ -19,7 +21,9 @@ import type { Lifecycle } from "./ops/shutdown.js";
 import { authRouter } from "./routes/auth-router.js";
 import { createSessionCheck } from "./routes/session-check.js";
 import type { SessionBackend } from "./session/backend.js";
+import { BrowserBoundEntries } from "./session/browser-bound.js";
 import { sessionLimits } from "./session/lifetime.js";
+import { ProviderTokenStore } from "./session/provider-tokens.js";
 import { Sessions } from "./session/sessions.js";
 
 export interface AppDeps {
@@ -27,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   backend: SessionBackend;
   authClient: AuthServiceClient;
+  /** The OIDC providers of OIDC_PROVIDERS (none configured: an empty one). */
+  oidc: OidcClients;
   lifecycle: Lifecycle;
   /** The one error exit, and the security headers of every answer of our own. */
   errors: ErrorExit;
@@ -47,7 +53,7 @@ export interface SessionServerApp {
 }
 
 export function createApp(deps: AppDeps): SessionServerApp {
-  const { config, logger, backend, authClient, lifecycle, errors, headers } = deps;
+  const { config, logger, backend, authClient, oidc, lifecycle, errors, headers } = deps;
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -57,10 +63,18 @@ export function createApp(deps: AppDeps): SessionServerApp {
   const contextOf = contextReader(app.get("trust proxy fn") as TrustFunction);
 
   const originPolicy = new OriginPolicy(config.allowedOrigins, contextOf);
-  const sessions = new Sessions({ config, backend, limits: sessionLimits(config), authClient, logger });
+  const providerTokens = new ProviderTokenStore(backend.kv, config.sessionAbsoluteTimeoutMs);
+  const sessions = new Sessions({
+    config,
+    backend,
+    limits: sessionLimits(config),
+    authClient,
+    logger,
+    oidc: { clients: oidc, tokens: providerTokens },
+  });
   const jwtProvider = new JwtProvider({
     kv: backend.kv,
-    authClient,
+    source: tokenSource({ authClient, oidc, providerTokens }),
     leaseMs: config.authTimeoutMs + 1_000,
     waitMs: config.authTimeoutMs + 2_000,
     // Once per JWT fetch at most, and only when it changed: no store write per request.
@@ -68,6 +82,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
       session.user ? sessions.setEmailVerified(session.user.id, verified, session.sid) : Promise.resolve(),
   });
   sessions.onEnd((sid) => jwtProvider.forget(sid));
+  sessions.onEnd((sid) => providerTokens.forget(sid));
   const rateLimits = createRateLimits(
     backend.kv,
     {
@@ -96,6 +111,12 @@ export function createApp(deps: AppDeps): SessionServerApp {
       rateLimits,
       body: jsonBody(config.bodyLimitBytes),
       sessionCheck,
+      oidc: {
+        clients: oidc,
+        tokens: providerTokens,
+        bound: new BrowserBoundEntries(backend.kv, { secure: config.cookieSecure }),
+        kv: backend.kv,
+      },
     }),
   );
   app.use((_req, _res, next) => next(new ApiError(404, "not_found")));

@@ -106,6 +106,22 @@ export interface Config {
   minPasswordLength: number;
   /** Set when AUTH_SERVICE is unset: the in-process reference service's settings. */
   referenceService: ReferenceServiceConfig | undefined;
+  /** OpenID Connect providers for "Sign in with …" (OIDC_PROVIDERS and OIDC_<ID>_*), in the order listed. */
+  oidcProviders: OidcProviderConfig[];
+}
+
+export interface OidcProviderConfig {
+  /** Lower-case id: the `<id>` of `/auth/oidc/<id>/…` and, upper-cased, of `OIDC_<ID>_*`. */
+  id: string;
+  /** The issuer identifier as given (discovery checks the provider names itself exactly so). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The button's label. */
+  name: string;
+  scopes: string[];
+  /** Extra authorization request parameters (`audience=…`, `access_type=offline`); never one of ours. */
+  authParams: Record<string, string>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -222,6 +238,75 @@ function parseUpstreams(raw: string): Map<string, Upstream> {
     upstreams.set(name, { name, origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") });
   }
   return upstreams;
+}
+
+/** Authorization request parameters the session server sets itself: OIDC_<ID>_AUTH_PARAMS may not name them. */
+const OWN_AUTH_PARAMS = new Set([
+  "client_id",
+  "redirect_uri",
+  "response_type",
+  "response_mode",
+  "scope",
+  "state",
+  "nonce",
+  "code_challenge",
+  "code_challenge_method",
+  "request",
+  "request_uri",
+]);
+
+function parseOidcProviders(get: (name: string) => string | undefined, production: boolean): OidcProviderConfig[] {
+  // First the list itself (ids, issuers, duplicates), then each provider's own variables.
+  const listed: Array<{ id: string; issuer: string }> = [];
+  for (const entry of (get("OIDC_PROVIDERS") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const eq = entry.indexOf("=");
+    const id = entry.slice(0, eq).trim();
+    const issuer = entry.slice(eq + 1).trim();
+    if (eq <= 0 || !/^[a-z][a-z0-9_]*$/.test(id)) {
+      throw new ConfigError(
+        "OIDC_PROVIDERS",
+        `"${entry}" must look like id=https://issuer (id: lower-case letters, digits and _, starting with a letter)`,
+      );
+    }
+    if (listed.some((provider) => provider.id === id)) throw new ConfigError("OIDC_PROVIDERS", `"${id}" is listed twice`);
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      throw new ConfigError("OIDC_PROVIDERS", `"${issuer}" (for ${id}) is not a URL`);
+    }
+    if (url.protocol !== "https:" && (url.protocol !== "http:" || production)) {
+      throw new ConfigError(
+        "OIDC_PROVIDERS",
+        `"${issuer}" (for ${id}) must use https${production ? " when NODE_ENV=production" : " (or http in development)"}`,
+      );
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      throw new ConfigError("OIDC_PROVIDERS", `"${issuer}" (for ${id}) must have no query, fragment or credentials`);
+    }
+    listed.push({ id, issuer });
+  }
+  return listed.map(({ id, issuer }) => {
+    const prefix = `OIDC_${id.toUpperCase()}_`;
+    const clientId = get(`${prefix}CLIENT_ID`)?.trim();
+    if (!clientId) throw new ConfigError(`${prefix}CLIENT_ID`, `is required for the provider "${id}" of OIDC_PROVIDERS`);
+    const clientSecret = get(`${prefix}CLIENT_SECRET`)?.trim();
+    if (!clientSecret) {
+      throw new ConfigError(`${prefix}CLIENT_SECRET`, `is required for the provider "${id}": the session server is a confidential client`);
+    }
+    const scopes = (get(`${prefix}SCOPES`) ?? "openid email profile offline_access").split(/[\s,]+/).filter(Boolean);
+    if (!scopes.includes("openid")) throw new ConfigError(`${prefix}SCOPES`, "must include openid");
+    const authParams: Record<string, string> = {};
+    for (const [name, value] of new URLSearchParams(get(`${prefix}AUTH_PARAMS`) ?? "")) {
+      if (OWN_AUTH_PARAMS.has(name)) throw new ConfigError(`${prefix}AUTH_PARAMS`, `must not set ${name}: the session server sets it`);
+      authParams[name] = value;
+    }
+    // The issuer stays as given: discovery checks that the provider names itself exactly so.
+    return { id, issuer, clientId, clientSecret, name: get(`${prefix}NAME`)?.trim() || id, scopes, authParams };
+  });
 }
 
 function parseTrustProxy(raw: string): boolean | number | string {
@@ -427,6 +512,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailRequestsPerAccount: parsePositiveInt("RATE_LIMIT_RESET_PER_ACCOUNT", get("RATE_LIMIT_RESET_PER_ACCOUNT") ?? "5"),
     minPasswordLength,
     referenceService,
+    oidcProviders: parseOidcProviders(get, production),
   });
 }
 

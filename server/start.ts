@@ -6,6 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { AuthServiceClient } from "./auth-client/client.js";
+import { OidcClients } from "./auth-client/oidc.js";
 import { startAuthService, type RunningAuthService } from "./auth-service/index.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
@@ -26,6 +27,8 @@ export interface RunningSessionServer {
   backend: SessionBackend;
   /** Counts JWT requests made to the auth service (tests, benchmarks). */
   jwtProvider: JwtProvider;
+  /** The OIDC providers (counts their refreshes: tests, benchmarks). */
+  oidc: OidcClients;
   server: http.Server;
   logger: Logger;
   lifecycle: Lifecycle;
@@ -129,16 +132,22 @@ export async function startSessionServer(config: Config, options: StartOptions =
   const authServiceUrl = config.authService ?? embeddedAuthService!.url;
 
   const authClient = new AuthServiceClient({ origin: authServiceUrl, timeoutMs: config.authTimeoutMs });
+  // Discovery of each OIDC provider: one attempt now; one that fails is retried in the background
+  // (logged), and meanwhile only its own routes answer oidc_unavailable.
+  const oidc = new OidcClients(config.oidcProviders, { logger, timeoutMs: config.authTimeoutMs });
+  await oidc.start();
   const lifecycle = new Lifecycle({ timeoutMs: config.shutdownTimeoutMs, logger, errors });
   const { handler, onExpectContinue, onOtherExpectation, gateway, jwtProvider } = createApp({
     config,
     logger,
     backend,
     authClient,
+    oidc,
     lifecycle,
     errors,
     headers,
   });
+  lifecycle.addClient(async () => oidc.close());
   lifecycle.addClient((deadlineMs) => gateway.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => authClient.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => backend.close(deadlineMs));
@@ -162,6 +171,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
     authServiceUrl,
     backend,
     jwtProvider,
+    oidc,
     server,
     logger,
     lifecycle,

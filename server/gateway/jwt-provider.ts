@@ -1,4 +1,7 @@
-// JWTs for gateway calls, kept outside the express-session object and fetched single-flight.
+// The bearer tokens of gateway calls, kept outside the express-session object and obtained
+// single-flight: the one mechanism for both kinds of session. Where a token comes from is a
+// TokenSource (gateway/token-sources.ts): the auth service's JWT for a password session, the OIDC
+// provider's access token (refreshed with its refresh token) for a provider session.
 //
 // Why outside the session: express-session saves the whole object, last write wins, so a token
 // written by one request could erase fields written by another (security.md 21). Here a session's
@@ -8,29 +11,34 @@
 // Single flight: inside a process, concurrent callers share one promise; across processes, a lock
 // with a lease (SET NX PX) decides who fetches, the winner re-reads the cache after taking it, and
 // waiters poll the cache for a bounded time, then give up with 503. One session's burst of first
-// calls therefore costs exactly one `GET /api/users/<id>` at the auth service.
+// calls therefore costs exactly one call to its source: one `GET /api/users/<id>` at the auth
+// service, or one refresh at the provider (whose rotated refresh token the source writes before the
+// lock is released, so the next holder, on any instance, refreshes with the new one).
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuthServiceClient, Jwt } from "../auth-client/client.js";
+import type { Jwt } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
 import type { KeyValueStore } from "../session/key-value.js";
+import type { SessionRecord } from "../session/record.js";
 
-export interface JwtSession {
-  sid: string;
-  userIri: string;
-  refreshToken: string;
-  user?: { id: string; emailVerified?: boolean };
-}
+/** A session as the provider needs it: its id and its record (an ActiveSession is one). */
+export type TokenSession = SessionRecord & { sid: string };
+
+/**
+ * Where a session's bearer comes from. Called under the session's single-flight lock, at most once
+ * per renewal; throws RefreshTokenRejected when the session's grant is gone, ApiError when transient.
+ */
+export type TokenSource = (session: TokenSession) => Promise<Jwt>;
 
 export interface JwtProviderOptions {
   kv: KeyValueStore;
-  authClient: AuthServiceClient;
+  source: TokenSource;
   /** How long a waiter waits for another fetcher before giving up (503). */
   waitMs: number;
   /** The lock's lease: longer than one auth-service call, so a crashed holder frees it soon. */
   leaseMs: number;
   /** Told when a JWT answer reports the user's verification differently from the session (sessions.setEmailVerified). */
-  onEmailVerified?: (session: JwtSession, verified: boolean) => Promise<void>;
+  onEmailVerified?: (session: TokenSession, verified: boolean) => Promise<void>;
 }
 
 const POLL_MS = 20;
@@ -49,7 +57,7 @@ interface CachedJwt extends Jwt {
 export class JwtProvider {
   private readonly local = new Map<string, CachedJwt>();
   private readonly inFlight = new Map<string, Promise<CachedJwt>>();
-  /** Requests made to the auth service for JWTs (for tests and benchmarks). */
+  /** Calls made to the token source: JWT requests, or provider refreshes (for tests and benchmarks). */
   fetches = 0;
 
   constructor(private readonly options: JwtProviderOptions) {}
@@ -60,8 +68,8 @@ export class JwtProvider {
     return cached && cached.renewAt > Date.now() ? cached.token : undefined;
   }
 
-  /** A JWT valid for at least the renewal margin. Throws RefreshTokenRejected or ApiError 503. */
-  async get(session: JwtSession): Promise<string> {
+  /** A bearer valid for at least the renewal margin. Throws RefreshTokenRejected or ApiError 503. */
+  async get(session: TokenSession): Promise<string> {
     const cached = this.cached(session.sid);
     if (cached !== undefined) return cached;
     let pending = this.inFlight.get(session.sid);
@@ -78,7 +86,7 @@ export class JwtProvider {
     await this.options.kv.delete(cacheKey(sid));
   }
 
-  private async obtain(session: JwtSession): Promise<CachedJwt> {
+  private async obtain(session: TokenSession): Promise<CachedJwt> {
     const { kv, waitMs, leaseMs } = this.options;
     const deadline = Date.now() + waitMs;
     const owner = randomBytes(12).toString("base64url");
@@ -91,8 +99,8 @@ export class JwtProvider {
           const again = await this.readShared(session.sid);
           if (again) return this.remember(session.sid, again);
           this.fetches++;
-          const jwt = await this.options.authClient.fetchJwt(session.userIri, session.refreshToken);
-          if (jwt.verified !== undefined && session.user && jwt.verified !== session.user.emailVerified) {
+          const jwt = await this.options.source(session);
+          if (jwt.verified !== undefined && jwt.verified !== session.user.emailVerified) {
             await this.options.onEmailVerified?.(session, jwt.verified).catch(() => undefined);
           }
           const entry = toCached({ token: jwt.token, expiresAt: jwt.expiresAt });
@@ -135,8 +143,12 @@ export class JwtProvider {
 }
 
 function toCached(jwt: Jwt): CachedJwt {
-  const now = Date.now();
-  return { ...jwt, renewAt: jwt.expiresAt - renewalMargin(jwt.expiresAt - now) };
+  return { ...jwt, renewAt: renewalTime(jwt.expiresAt, Date.now()) };
+}
+
+/** When to stop using a token that expires at `expiresAt` and was obtained at `obtainedAt`. */
+export function renewalTime(expiresAt: number, obtainedAt: number): number {
+  return expiresAt - renewalMargin(expiresAt - obtainedAt);
 }
 
 const cacheKey = (sid: string): string => `jwt:${sid}`;

@@ -35,6 +35,11 @@ export const ERROR_MESSAGES = {
   not_ready: "The server is not ready.",
   shutting_down: "The server is restarting. Please try again.",
   expectation_failed: "Only Expect: 100-continue is supported.",
+  // Sign-in with an OpenID Connect provider: the three come back to the page as `#auth_error=<code>`.
+  oidc_denied: "The sign-in was cancelled or refused at the provider.",
+  oidc_failed: "The sign-in with the provider failed. Please try again.",
+  oidc_unavailable: "The sign-in provider is not reachable right now. Please try again later.",
+  logout_token_invalid: "The logout token is not valid.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -1,6 +1,6 @@
 // The session server's own API under AUTH_PREFIX (default /auth): CORS for allowed hosts, then one
 // router per concern (the session check, what is offered, signing in and out, passwords, e-mail
-// verification, a user's sessions). What no route
+// verification, a user's sessions, OIDC providers). What no route
 // takes falls through to the app's one not-found answer; errors go to the app's one error exit.
 import express, { type RequestHandler } from "express";
 import type { AuthServiceClient } from "../auth-client/client.js";
@@ -12,6 +12,7 @@ import type { RateLimits } from "../http/rate-limit.js";
 import type { Logger } from "../ops/logger.js";
 import type { Sessions } from "../session/sessions.js";
 import { methodNotAllowed } from "./guards.js";
+import { oidcRoutes, type OidcDeps } from "./oidc.js";
 import type { SessionCheck } from "./session-check.js";
 import { configRoutes } from "./config.js";
 import { emailVerificationRoutes } from "./email-verification.js";
@@ -31,6 +32,8 @@ export interface RouteDeps {
   body: RequestHandler[];
   /** GET /session, shared with the fast path in app.ts. */
   sessionCheck: SessionCheck;
+  /** Sign-in with OpenID Connect providers (routes/oidc.ts). */
+  oidc: OidcDeps;
 }
 
 export function authRouter(deps: RouteDeps): express.Router {
@@ -43,5 +46,6 @@ export function authRouter(deps: RouteDeps): express.Router {
   router.use(passwordRoutes(deps));
   router.use(emailVerificationRoutes(deps));
   router.use(sessionsRoutes(deps));
+  router.use(oidcRoutes(deps));
   return router;
 }

@@ -3,6 +3,7 @@
 import express from "express";
 import type { RouteDeps } from "./auth-router.js";
 import { methodNotAllowed } from "./guards.js";
+import { oidcProviders } from "./oidc.js";
 
 export function configRoutes(deps: RouteDeps): express.Router {
   const { config } = deps;
@@ -11,8 +12,8 @@ export function configRoutes(deps: RouteDeps): express.Router {
     passwordReset: config.authFeatures.has("password-reset"),
     emailVerification: config.emailVerification,
     passkeys: config.authFeatures.has("passkeys"),
-    // Sign-in providers (OIDC_PROVIDERS) come with their own issue.
-    providers: [] as Array<{ id: string; name: string }>,
+    // The OpenID Connect providers of OIDC_PROVIDERS, in their order: `{id, name}` for the buttons.
+    providers: oidcProviders(config),
     minPasswordLength: config.minPasswordLength,
   };
   router.get("/config", (_req, res) => {

@@ -79,6 +79,11 @@ export function passwordRoutes(deps: RouteDeps): express.Router {
     const violations = newPasswordViolations("newPassword", fields.newPassword);
     if (violations.length > 0) throw new ApiError(422, "validation_failed", { extra: { violations } });
     if (fields.currentPassword === "") throw new ApiError(403, "invalid_credentials");
+    // A session signed in through an OpenID Connect provider has no password here: the provider keeps it.
+    if (session.oidc)
+      throw new ApiError(400, "bad_request", {
+        message: "This account signs in through its identity provider, which manages its password.",
+      });
     try {
       await authClient.changePassword(session.userIri, session.refreshToken, {
         currentPassword: fields.currentPassword,

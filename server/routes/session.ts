@@ -17,6 +17,7 @@ import { linkRequest } from "./links.js";
 function sessionUser(grant: RefreshTokenGrant, email: string): SessionUser {
   return { id: grant.user.id, email, ...(grant.verified !== undefined ? { emailVerified: grant.verified } : {}) };
 }
+import { endSessionLink } from "./oidc.js";
 
 export function sessionRoutes(deps: RouteDeps): express.Router {
   const { config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body } = deps;
@@ -59,13 +60,17 @@ export function sessionRoutes(deps: RouteDeps): express.Router {
 
   router.post("/logout", csrf, ...body, async (req, res) => {
     const sid = sessions.sessionId(req);
+    let logoutUrl: string | undefined;
     if (sid !== null) {
       const record = await sessions.read(sid);
+      // A provider session also signs out at the provider: the browser goes there next (RP-initiated logout).
+      if (record?.oidc) logoutUrl = await endSessionLink(deps, req, res, sid, record);
       await sessions.end(sid, record);
       if (record) logger.info({ event: "logout", userId: record.user.id }, "logout");
     }
     sessions.clearCookie(res);
-    res.status(204).end();
+    if (logoutUrl) res.status(200).json({ logoutUrl });
+    else res.status(204).end();
   });
   router.all("/logout", methodNotAllowed("POST"));
 

@@ -3,7 +3,7 @@
 // in sessions.ts, on the routes that create or end sessions); the hot paths read through `read`.
 import type { Store } from "express-session";
 import type { KeyValueStore } from "./key-value.js";
-import type { SessionRecord, StoredSession } from "./record.js";
+import type { StoredSession } from "./record.js";
 
 export interface SessionBackend {
   readonly kind: "embedded" | "redis" | "redis-cluster";
@@ -32,4 +32,4 @@ export const SESSION_KEY_PREFIX = "ae:sess:";
 export type SessionChange = (stored: Record<string, unknown>) => boolean;
 
 /** How long a stored session may live from now (lifetime.ts bound to the configured limits). */
-export type TtlOf = (record: Partial<SessionRecord>) => number;
+export type TtlOf = (record: { createdAt?: number | undefined }) => number;

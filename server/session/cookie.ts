@@ -25,11 +25,11 @@ export function cookieSettings(config: Pick<Config, "cookieName" | "cookieSecure
 }
 
 /**
- * The session cookie's value as sent (still percent-encoded), or null. A plain scan rather than a
- * full parse: the hot paths only ever want this one cookie. The first occurrence wins, as in
- * express-session's own parser.
+ * A cookie's value as sent (still percent-encoded), or null. A plain scan rather than a full parse:
+ * the hot paths only ever want the session cookie. The first occurrence wins, as in express-session's
+ * own parser.
  */
-function encodedSessionCookie(req: IncomingMessage, cookieName: string): string | null {
+export function encodedCookie(req: IncomingMessage, cookieName: string): string | null {
   const header = req.headers.cookie;
   if (!header) return null;
   let at = 0;
@@ -83,7 +83,7 @@ export class SessionCookie {
 
   /** The session id from the signed cookie; null when absent or badly signed. Never from elsewhere. */
   sessionId(req: IncomingMessage): string | null {
-    const encoded = encodedSessionCookie(req, this.settings.name);
+    const encoded = encodedCookie(req, this.settings.name);
     if (encoded === null) return null;
     const known = this.verified.get(encoded);
     if (known !== undefined) return known;

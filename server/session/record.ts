@@ -1,6 +1,14 @@
 // The one session record: what a signed-in session holds on the server, as every store keeps it
 // (express-session's JSON of `req.session`), and the check that turns what a store returns into a
-// record or nothing. The refresh token lives here and never leaves the server.
+// record or nothing. Its tokens (the auth service's refresh token, or an OpenID Connect provider's
+// tokens) live here and never leave the server: no response body, header or log line carries them.
+//
+// Two kinds, told apart by `oidc`:
+// - signed in through the auth service (password, signup): `userIri`, `refreshToken`, `refreshTokenIri`;
+// - signed in through an OIDC provider: `oidc` (provider id, `sub`, the provider's `sid`, and the
+//   tokens of the sign-in). `user.id` is `oidc:<provider id>:<sub>`: the provider and the subject
+//   together, so two providers never share an account by e-mail alone (oidcUserId below).
+//   Refreshed tokens (rotation) are kept beside the record, not in it (session/provider-tokens.ts).
 
 export interface SessionUser {
   id: string;
@@ -9,31 +17,75 @@ export interface SessionUser {
   emailVerified?: boolean;
 }
 
-export interface SessionRecord {
+interface RecordBase {
   user: SessionUser;
-  /** The user's IRI at the auth service, used to ask for JWTs. */
-  userIri: string;
-  refreshToken: string;
-  /** The refresh token's IRI, used to revoke it. */
-  refreshTokenIri: string;
   /** Epoch ms of login: the absolute timeout counts from here and never slides. */
   createdAt: number;
   /** A short label of the browser that signed in ("Chrome on Linux"), for the user's list of sessions. */
   userAgent?: string;
 }
 
+/** A session signed in through the auth service. */
+export interface AuthServiceSessionRecord extends RecordBase {
+  /** The user's IRI at the auth service, used to ask for JWTs. */
+  userIri: string;
+  refreshToken: string;
+  /** The refresh token's IRI, used to revoke it. */
+  refreshTokenIri: string;
+  oidc?: undefined;
+}
+
+/** The tokens an OIDC provider gave (at sign-in, or at a refresh). */
+export interface ProviderTokens {
+  accessToken: string;
+  /** When the access token expires, epoch ms. */
+  expiresAt: number;
+  refreshToken?: string | undefined;
+  /** The ID token, for `id_token_hint` at RP-initiated logout. */
+  idToken: string;
+}
+
+/** Who signed in through which provider, and the tokens of that sign-in. */
+export interface ProviderLogin {
+  /** The provider's id in OIDC_PROVIDERS. */
+  provider: string;
+  sub: string;
+  /** The provider's session id (the ID token's `sid`), named by back-channel logout tokens. */
+  sid?: string | undefined;
+  tokens: ProviderTokens;
+}
+
+/** A session signed in through an OpenID Connect provider. */
+export interface OidcSessionRecord extends RecordBase {
+  oidc: ProviderLogin;
+  userIri?: undefined;
+  refreshToken?: undefined;
+  refreshTokenIri?: undefined;
+}
+
+export type SessionRecord = AuthServiceSessionRecord | OidcSessionRecord;
+
+/** The session's `user.id` for a provider's subject: `oidc:<provider id>:<sub>` (ids hold no `:`). */
+export function oidcUserId(provider: string, sub: string): string {
+  return `oidc:${provider}:${sub}`;
+}
+
 declare module "express-session" {
   // express-session types `req.session` as Partial<SessionData>: a session is being made, or is one of these.
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface SessionData extends SessionRecord {}
+  interface SessionData extends RecordBase {
+    userIri: string;
+    refreshToken: string;
+    refreshTokenIri: string;
+    oidc: ProviderLogin;
+  }
 }
 
 /** A signed-in session found for a request: its record, its id and when it ends if nothing else happens. */
-export interface ActiveSession extends SessionRecord {
+export type ActiveSession = SessionRecord & {
   sid: string;
   /** Epoch ms. */
   expiresAt: number;
-}
+};
 
 /** What a store holds under a session key, read on the hot path, with the TTL it has left. */
 export interface StoredSession {
@@ -42,32 +94,47 @@ export interface StoredSession {
   ttlMs: number;
 }
 
-/** The record in a store's JSON, or null when it is not a complete signed-in session. */
-export function toSessionRecord(json: unknown): SessionRecord | null {
-  if (!json || typeof json !== "object") return null;
-  const data = json as Partial<Record<keyof SessionRecord, unknown>>;
-  const user = data.user as Partial<SessionUser> | undefined;
+const isString = (value: unknown): value is string => typeof value === "string";
+
+function toProviderLogin(value: unknown): ProviderLogin | null {
+  if (!value || typeof value !== "object") return null;
+  const login = value as Partial<Record<keyof ProviderLogin, unknown>>;
+  const tokens = login.tokens as Partial<Record<keyof ProviderTokens, unknown>> | undefined;
   if (
-    !user ||
-    typeof user.id !== "string" ||
-    typeof user.email !== "string" ||
-    typeof data.userIri !== "string" ||
-    typeof data.refreshToken !== "string" ||
-    typeof data.refreshTokenIri !== "string" ||
-    typeof data.createdAt !== "number"
+    !isString(login.provider) ||
+    !isString(login.sub) ||
+    (login.sid !== undefined && !isString(login.sid)) ||
+    !tokens ||
+    !isString(tokens.accessToken) ||
+    typeof tokens.expiresAt !== "number" ||
+    !isString(tokens.idToken) ||
+    (tokens.refreshToken !== undefined && !isString(tokens.refreshToken))
   ) {
     return null;
   }
-  const record: SessionRecord = {
-    user: { id: user.id, email: user.email },
-    userIri: data.userIri,
-    refreshToken: data.refreshToken,
-    refreshTokenIri: data.refreshTokenIri,
-    createdAt: data.createdAt,
+  return {
+    provider: login.provider,
+    sub: login.sub,
+    sid: login.sid,
+    tokens: { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, refreshToken: tokens.refreshToken, idToken: tokens.idToken },
   };
-  if (typeof user.emailVerified === "boolean") record.user.emailVerified = user.emailVerified;
-  if (typeof data.userAgent === "string") record.userAgent = data.userAgent;
-  return record;
+}
+
+/** The record in a store's JSON, or null when it is not a complete signed-in session. */
+export function toSessionRecord(json: unknown): SessionRecord | null {
+  if (!json || typeof json !== "object") return null;
+  const data = json as Partial<Record<keyof AuthServiceSessionRecord | "oidc" | "userAgent", unknown>>;
+  const user = data.user as Partial<SessionUser> | undefined;
+  if (!user || !isString(user.id) || !isString(user.email) || typeof data.createdAt !== "number") return null;
+  const base: RecordBase = { user: { id: user.id, email: user.email }, createdAt: data.createdAt };
+  if (typeof user.emailVerified === "boolean") base.user.emailVerified = user.emailVerified;
+  if (typeof data.userAgent === "string") base.userAgent = data.userAgent;
+  if (data.oidc !== undefined) {
+    const oidc = toProviderLogin(data.oidc);
+    return oidc ? { ...base, oidc } : null;
+  }
+  if (!isString(data.userIri) || !isString(data.refreshToken) || !isString(data.refreshTokenIri)) return null;
+  return { ...base, userIri: data.userIri, refreshToken: data.refreshToken, refreshTokenIri: data.refreshTokenIri };
 }
 
 /** Parses a store's JSON text into a record (null when it is not one, or not JSON at all). */

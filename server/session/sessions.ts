@@ -7,9 +7,14 @@
 // - Login regenerates the id (no fixation): the old cookie value and its store key are gone.
 // - A session that cannot be stored completely is dropped, and its refresh token revoked at once:
 //   no half-made session, no refresh token that no session holds.
-// - Ending a session revokes its refresh token upstream (best effort), deletes its store key, its
-//   entry in the user's index and everything kept beside it (the gateway's JWT cache), on every
+// - Ending a session revokes its refresh token upstream (best effort: at the auth service, or at
+//   the OIDC provider when it offers revocation), deletes its store key, its entries in the indexes
+//   and everything kept beside it (the gateway's JWT cache, a provider's rotated tokens), on every
 //   instance, since all of that lives in the shared store.
+// - A sign-in through an OIDC provider takes the same path as a password login (regenerated id, the
+//   record stored and indexed, the replaced session ended); it is also indexed by the provider's
+//   session id (`sid`), and its user index is the provider's subject (user id `oidc:<provider>:<sub>`),
+//   so a back-channel logout finds every session it names.
 // - The hot-path reader does one store round trip, writes only when the idle window is due for
 //   renewal (lifetime.ts), and deletes a session past its absolute timeout on sight. A session's
 //   "last seen" is read back from that renewal (its TTL), so listing sessions costs no extra write.
@@ -26,13 +31,15 @@ import { promisify } from "node:util";
 import session from "express-session";
 import type { Request, RequestHandler, Response } from "express";
 import type { AuthServiceClient, RefreshTokenGrant } from "../auth-client/client.js";
+import type { OidcClients } from "../auth-client/oidc.js";
 import type { Config } from "../config.js";
 import { ApiError } from "../http/errors.js";
 import type { Logger } from "../ops/logger.js";
 import type { SessionBackend } from "./backend.js";
 import { cookieSettings, SessionCookie } from "./cookie.js";
 import { idleRenewal, sessionTtlMs, type SessionLimits } from "./lifetime.js";
-import type { ActiveSession, SessionRecord, SessionUser } from "./record.js";
+import type { ProviderTokenStore } from "./provider-tokens.js";
+import { oidcUserId, toSessionRecord, type ActiveSession, type ProviderLogin, type SessionRecord, type SessionUser } from "./record.js";
 import { userAgentLabel } from "./user-agent.js";
 
 export interface SessionsDeps {
@@ -41,10 +48,14 @@ export interface SessionsDeps {
   limits: SessionLimits;
   authClient: AuthServiceClient;
   logger: Logger;
+  /** The OIDC providers and the sessions' rotated tokens: to revoke an OIDC session's refresh token. */
+  oidc?: { clients: OidcClients; tokens: ProviderTokenStore };
 }
 
-/** The index of a user's sessions in the shared store, for "log out everywhere". */
+/** The index of a user's sessions in the shared store, for "log out everywhere" (and back-channel logout by `sub`). */
 const userIndexKey = (userId: string): string => `user-sessions:${userId}`;
+/** The index of the sessions signed in through one session at a provider, for back-channel logout by `sid`. */
+const providerSessionKey = (provider: string, sid: string): string => `oidc-sid-sessions:${provider}:${sid}`;
 
 /** One of a user's sessions, as their list of sessions shows it. */
 export interface UserSession {
@@ -132,41 +143,56 @@ export class Sessions {
    * stored and indexed under the user. A session the browser had before is ended. Resolves to when
    * the new session ends if nothing else happens. Needs `middleware` to have run on `req`.
    */
-  async establish(req: Request, grant: RefreshTokenGrant, user: SessionUser): Promise<number> {
-    const { backend, limits, authClient, logger } = this.deps;
-    const createdAt = Date.now();
+  establish(req: Request, grant: RefreshTokenGrant, user: SessionUser): Promise<number> {
+    const record = { user, userIri: grant.user.iri, refreshToken: grant.token, refreshTokenIri: grant.iri, createdAt: Date.now() };
+    return this.begin(req, record);
+  }
+
+  /**
+   * Signs this request's browser in with what an OIDC provider gave, exactly as `establish` does.
+   * `replaces`: the session this browser held when it started the sign-in (its SameSite=Strict
+   * cookie does not come along on the provider's cross-site redirect), ended like a replaced one.
+   */
+  establishWithProvider(req: Request, login: ProviderLogin, user: SessionUser, replaces?: string): Promise<number> {
+    return this.begin(req, { user, oidc: login, createdAt: Date.now() }, replaces);
+  }
+
+  private async begin(req: Request, record: SessionRecord, replaces?: string): Promise<number> {
+    const { backend, limits, logger } = this.deps;
     // The session this login replaces (the same browser was signed in): its token must not outlive it.
-    const before = req.session as Partial<SessionRecord>;
-    const replaced =
-      before.refreshToken && before.refreshTokenIri && before.user ? { sid: req.sessionID, record: { ...before } } : undefined;
+    const before = toSessionRecord(req.session);
+    const replaced = before ? { sid: req.sessionID, record: before } : undefined;
     try {
       await promisify(req.session.regenerate.bind(req.session))();
-      const record: SessionRecord = {
-        user,
-        userIri: grant.user.iri,
-        refreshToken: grant.token,
-        refreshTokenIri: grant.iri,
-        createdAt,
-        userAgent: userAgentLabel(req.headers["user-agent"]),
-      };
+      record.userAgent = userAgentLabel(req.headers["user-agent"]);
       Object.assign(req.session, record);
       await promisify(req.session.save.bind(req.session))();
-      await backend.kv.addToSet(userIndexKey(user.id), req.sessionID, limits.absoluteMs);
+      await Promise.all([
+        backend.kv.addToSet(userIndexKey(record.user.id), req.sessionID, limits.absoluteMs),
+        record.oidc?.sid !== undefined
+          ? backend.kv.addToSet(providerSessionKey(record.oidc.provider, record.oidc.sid), req.sessionID, limits.absoluteMs)
+          : undefined,
+      ]);
     } catch (error) {
       // Nothing may be left behind: a refresh token that no session holds is revoked at once, and the
       // half-made session is dropped, or express-session would still send its cookie with the error and
       // retry the save when the response ends (storing a session whose token was just revoked).
       delete (req as { session?: unknown }).session;
-      await authClient.revokeRefreshToken(grant.iri, grant.token).catch(() => undefined);
+      await this.revoke(undefined, record).catch(() => undefined);
       throw error instanceof ApiError ? error : new ApiError(503, "session_store_unavailable", { cause: error });
     }
-    if (replaced) {
-      // regenerate() deleted its store key; revoke its refresh token and drop what was kept beside it.
-      await this.end(replaced.sid, replaced.record as SessionRecord).catch((error: unknown) => {
+    const others = replaced ? [replaced] : [];
+    if (replaces !== undefined && replaces !== replaced?.sid && replaces !== req.sessionID) {
+      const previous = await this.read(replaces).catch(() => null);
+      if (previous) others.push({ sid: replaces, record: previous });
+    }
+    for (const other of others) {
+      // regenerate() deleted its store key (or it is still there); revoke its refresh token and drop what was kept beside it.
+      await this.end(other.sid, other.record).catch((error: unknown) => {
         logger.warn({ event: "replaced_session_cleanup_failed", code: (error as ApiError).code }, "could not end the replaced session");
       });
     }
-    return createdAt + Math.min(limits.idleMs, limits.absoluteMs);
+    return record.createdAt + Math.min(limits.idleMs, limits.absoluteMs);
   }
 
   /**
@@ -175,10 +201,10 @@ export class Sessions {
    * and what the end hooks keep. `record` null: whatever the key holds is deleted.
    */
   async end(sid: string, record: SessionRecord | null, options: { revoke?: boolean } = {}): Promise<void> {
-    const { backend, authClient, logger } = this.deps;
+    const { backend, logger } = this.deps;
     if (record && options.revoke !== false) {
       try {
-        await authClient.revokeRefreshToken(record.refreshTokenIri, record.refreshToken);
+        await this.revoke(sid, record);
       } catch (error) {
         logger.warn({ event: "refresh_revoke_failed", code: (error as ApiError).code }, "could not revoke refresh token");
       }
@@ -187,7 +213,46 @@ export class Sessions {
     await Promise.all([
       ...this.endHooks.map((hook) => hook(sid)),
       record ? backend.kv.removeFromSet(userIndexKey(record.user.id), sid) : undefined,
+      record?.oidc?.sid !== undefined
+        ? backend.kv.removeFromSet(providerSessionKey(record.oidc.provider, record.oidc.sid), sid)
+        : undefined,
     ]);
+  }
+
+  /**
+   * Ends the sessions a provider's back-channel logout names: those signed in through its session
+   * `sid` when given (and, with a `sub` too, of that subject only), else every session of `sub`.
+   * Resolves to how many ended. Refresh tokens are not revoked: the provider has ended the grant.
+   */
+  async endProviderSessions(provider: string, named: { sub: string | undefined; sid: string | undefined }): Promise<number> {
+    const { backend } = this.deps;
+    const indexKey = named.sid !== undefined ? providerSessionKey(provider, named.sid) : userIndexKey(oidcUserId(provider, named.sub!));
+    const sids = await backend.kv.members(indexKey);
+    const endedEach = await Promise.all(
+      sids.map(async (sid) => {
+        const record = await this.read(sid);
+        const oidc = record?.oidc;
+        // Only sessions of this provider, this provider session and this subject: never another's.
+        if (!oidc || oidc.provider !== provider) return false;
+        if (named.sid !== undefined && oidc.sid !== named.sid) return false;
+        if (named.sub !== undefined && oidc.sub !== named.sub) return false;
+        await this.end(sid, record, { revoke: false });
+        return true;
+      }),
+    );
+    return endedEach.filter(Boolean).length;
+  }
+
+  /** Revokes a record's refresh token where it was issued (the newest one, for a provider's rotated tokens). */
+  private async revoke(sid: string | undefined, record: SessionRecord): Promise<void> {
+    if (!record.oidc) {
+      await this.deps.authClient.revokeRefreshToken(record.refreshTokenIri, record.refreshToken);
+      return;
+    }
+    const oidc = this.deps.oidc;
+    if (!oidc) return;
+    const tokens = sid === undefined ? record.oidc.tokens : (await oidc.tokens.current(sid, record)).tokens;
+    if (tokens.refreshToken !== undefined) await oidc.clients.revoke(record.oidc.provider, tokens.refreshToken);
   }
 
   /** Every session id indexed under a user (some may have ended on their own since). */

@@ -217,6 +217,80 @@ describe("loadConfig", () => {
   });
 });
 
+describe("OpenID Connect providers (OIDC_PROVIDERS, OIDC_<ID>_*, PUBLIC_ORIGIN)", () => {
+  const keycloak = {
+    OIDC_PROVIDERS: "keycloak=https://sso.example.com/realms/main, google=https://accounts.google.com",
+    OIDC_KEYCLOAK_CLIENT_ID: "auth-elements",
+    OIDC_KEYCLOAK_CLIENT_SECRET: "kc-secret",
+    OIDC_GOOGLE_CLIENT_ID: "123.apps.googleusercontent.com",
+    OIDC_GOOGLE_CLIENT_SECRET: "g-secret",
+  };
+
+  it("none by default, and PUBLIC_ORIGIN unset: each request's own origin", () => {
+    const config = loadConfig({});
+    expect(config.oidcProviders).toEqual([]);
+    expect(config.publicOrigin).toBeUndefined();
+  });
+
+  it("reads each provider in order, with the name defaulting to the id and the default scopes", () => {
+    const config = loadConfig({
+      ...keycloak,
+      OIDC_GOOGLE_NAME: "Google",
+      OIDC_GOOGLE_SCOPES: "openid email profile",
+      OIDC_GOOGLE_AUTH_PARAMS: "access_type=offline&prompt=consent",
+      PUBLIC_ORIGIN: "https://app.example.com/ignored",
+    });
+    expect(config.oidcProviders).toEqual([
+      {
+        id: "keycloak",
+        issuer: "https://sso.example.com/realms/main",
+        clientId: "auth-elements",
+        clientSecret: "kc-secret",
+        name: "keycloak",
+        scopes: ["openid", "email", "profile", "offline_access"],
+        authParams: {},
+      },
+      {
+        id: "google",
+        // As given: Google names itself without a trailing slash, and discovery checks it exactly.
+        issuer: "https://accounts.google.com",
+        clientId: "123.apps.googleusercontent.com",
+        clientSecret: "g-secret",
+        name: "Google",
+        scopes: ["openid", "email", "profile"],
+        authParams: { access_type: "offline", prompt: "consent" },
+      },
+    ]);
+    expect(config.publicOrigin).toBe("https://app.example.com");
+  });
+
+  it.each([
+    [{ OIDC_PROVIDERS: "keycloak" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "=https://sso.example.com" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "Keycloak=https://sso.example.com" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "my-idp=https://sso.example.com" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "keycloak=not a url" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "keycloak=ftp://sso.example.com" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "keycloak=https://sso.example.com/?x=1" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "keycloak=https://a.example.com,keycloak=https://b.example.com" }, "OIDC_PROVIDERS"],
+    [{ OIDC_PROVIDERS: "keycloak=https://sso.example.com" }, "OIDC_KEYCLOAK_CLIENT_ID"],
+    [{ OIDC_PROVIDERS: "keycloak=https://sso.example.com", OIDC_KEYCLOAK_CLIENT_ID: "x" }, "OIDC_KEYCLOAK_CLIENT_SECRET"],
+    [{ ...keycloak, OIDC_KEYCLOAK_SCOPES: "email profile" }, "OIDC_KEYCLOAK_SCOPES"],
+    [{ ...keycloak, OIDC_KEYCLOAK_AUTH_PARAMS: "redirect_uri=https://evil.example" }, "OIDC_KEYCLOAK_AUTH_PARAMS"],
+    [{ ...keycloak, OIDC_KEYCLOAK_AUTH_PARAMS: "audience=x&state=fixed" }, "OIDC_KEYCLOAK_AUTH_PARAMS"],
+    [{ PUBLIC_ORIGIN: "app.example.com" }, "PUBLIC_ORIGIN"],
+  ])("%j throws ConfigError naming %s", (env, variable) => {
+    expect(configError(env as Record<string, string>).message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it("an http issuer is for development: production wants https", () => {
+    const http = { OIDC_PROVIDERS: "dev=http://127.0.0.1:9000", OIDC_DEV_CLIENT_ID: "x", OIDC_DEV_CLIENT_SECRET: "y" };
+    expect(loadConfig(http).oidcProviders[0]!.issuer).toBe("http://127.0.0.1:9000");
+    const production = { ...http, NODE_ENV: "production", SESSION_SECRET: SECRET_32, REDIS_URL: "redis://127.0.0.1:6390" };
+    expect(configError(production).message).toMatch(/^OIDC_PROVIDERS: .*https/);
+  });
+});
+
 describe("security 25: production refuses unsafe settings", () => {
   const production = { NODE_ENV: "production", REDIS_URL: "redis://127.0.0.1:6390" };
 

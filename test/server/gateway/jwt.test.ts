@@ -37,7 +37,8 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
     server = await startTestSessionServer({
       redisUrl: store === "redis" ? redis.url : undefined,
       authService: legacy.url,
-      env: { UPSTREAMS: `echo=${echo.origin}/base`, AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS) },
+      // The bursts below are one session's: above the default per-session cap of 32 calls in flight.
+      env: { UPSTREAMS: `echo=${echo.origin}/base`, AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS), GATEWAY_MAX_CALLS_PER_SESSION: "100" },
     });
     if (store === "redis") {
       inspect = createClient({ url: redis.url });
@@ -71,7 +72,7 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
     expect(jwtRequests(), "signing up does not fetch a JWT").toBe(before);
     const sid = sidOfClient(c);
     const record = await server.running.backend.read(sid);
-    refreshTokens.add(record!.record!.refreshToken);
+    refreshTokens.add(record!.record!.refreshToken!);
     return { c, sid, ...user };
   }
 
@@ -110,7 +111,7 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
     clients.push(second);
     const login = await second.post("/auth/login", { email: first.email, password: PASSWORD });
     expect(login.status).toBe(200);
-    refreshTokens.add((await server.running.backend.read(sidOfClient(second)))!.record!.refreshToken);
+    refreshTokens.add((await server.running.backend.read(sidOfClient(second)))!.record!.refreshToken!);
     const before = jwtRequests();
     expect((await apiGet(first.c, "/api/echo/a")).status).toBe(200);
     expect((await apiGet(second, "/api/echo/b")).status).toBe(200);
@@ -153,7 +154,7 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
       other.post("/auth/login", { email, password: PASSWORD }),
     ]);
     expect(results.map((r) => r.status)).toEqual([...Array(40).fill(200), 200]);
-    refreshTokens.add((await server.running.backend.read(sidOfClient(other)))!.record!.refreshToken);
+    refreshTokens.add((await server.running.backend.read(sidOfClient(other)))!.record!.refreshToken!);
     const after = await server.rawSession(sid);
     // Nothing lost; the one change is what the first JWT answer said about the address (extension 6: verified).
     const user = before!.user as Record<string, unknown>;

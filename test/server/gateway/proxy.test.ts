@@ -62,7 +62,7 @@ beforeAll(async () => {
   host = new URL(server.url).host;
   client = newClient();
   user = await signUp(client, "routing");
-  refreshTokens.add((await server.running.backend.read(sidOf(client.jar.get(server.config.cookieName)!)))!.record!.refreshToken);
+  refreshTokens.add((await server.running.backend.read(sidOf(client.jar.get(server.config.cookieName)!)))!.record!.refreshToken!);
 });
 
 afterAll(async () => {

@@ -30,7 +30,13 @@ beforeAll(async () => {
   legacy = await startLegacyAuthService();
   echo = await startEchoUpstream();
   const sessionSecret = randomBytes(32).toString("base64url");
-  const options = { redisUrl: redis.url, authService: legacy.url, sessionSecret, env: { UPSTREAMS: `echo=${echo.origin}/base` } };
+  // 100 calls of one session, 50 on each instance: above the default per-session cap of 32 in flight.
+  const options = {
+    redisUrl: redis.url,
+    authService: legacy.url,
+    sessionSecret,
+    env: { UPSTREAMS: `echo=${echo.origin}/base`, GATEWAY_MAX_CALLS_PER_SESSION: "100" },
+  };
   [a, b] = await Promise.all([startTestSessionServer(options), startTestSessionServer(options)]);
 });
 
@@ -84,7 +90,12 @@ describe("two instances sharing one Redis", () => {
   it("100 concurrent calls with an expired JWT make exactly 1 request, on one instance and across two (security.md 20)", async () => {
     const short = await startLegacyAuthService({ jwtLifetimeSeconds: 4 });
     const sessionSecret = randomBytes(32).toString("base64url");
-    const options = { redisUrl: redis.url, authService: short.url, sessionSecret, env: { UPSTREAMS: `echo=${echo.origin}/base` } };
+    const options = {
+      redisUrl: redis.url,
+      authService: short.url,
+      sessionSecret,
+      env: { UPSTREAMS: `echo=${echo.origin}/base`, GATEWAY_MAX_CALLS_PER_SESSION: "100" },
+    };
     const [a2, b2] = await Promise.all([startTestSessionServer(options), startTestSessionServer(options)]);
     try {
       const single = a2.client();

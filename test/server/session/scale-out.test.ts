@@ -70,7 +70,8 @@ describe("two instances on a local 3-master Redis Cluster (REDIS_CLUSTER_NODES)"
     const options = {
       authService: legacy.url,
       sessionSecret: randomBytes(32).toString("base64url"),
-      env: { REDIS_CLUSTER_NODES: cluster.nodes, UPSTREAMS: `echo=${echo.origin}/base` },
+      // 100 calls of one session, 50 on each instance: above the default per-session cap of 32 in flight.
+      env: { REDIS_CLUSTER_NODES: cluster.nodes, UPSTREAMS: `echo=${echo.origin}/base`, GATEWAY_MAX_CALLS_PER_SESSION: "100" },
     };
     [a, b] = await Promise.all([startTestSessionServer(options), startTestSessionServer(options)]);
   }, 60_000);
