@@ -51,10 +51,14 @@ export async function startSessionServer(config: Config, options: StartOptions =
   const authServiceUrl = config.authService ?? embeddedAuthService!.url;
 
   const backend =
-    config.redisUrl !== undefined || config.redisClusterNodes.length > 0
+    config.redisUrl !== undefined || config.redisClusterNodes.length > 0 || config.redisSentinels.length > 0
       ? await createRedisBackend({
           url: config.redisUrl,
           clusterNodes: config.redisClusterNodes,
+          sentinels: config.redisSentinels,
+          sentinelName: config.redisSentinelName,
+          password: config.redisPassword,
+          sentinelPassword: config.redisSentinelPassword,
           commandTimeoutMs: config.redisTimeoutMs,
           ttlMsOf,
           logger,
