@@ -1,12 +1,17 @@
-// Assembles the session server's request listener: the hot paths (the session check and the
-// gateway) served before Express's router, then Express with the security headers, health and
-// readiness, and the /auth API, ending in the one not-found answer and the one error exit.
+// Assembles the session server's request listeners: on the main port, the hot paths (the session
+// check and the gateway) served before Express's router, `/metrics` for METRICS_ALLOW peers, then
+// Express with the security headers, health and readiness, and the /auth API, ending in the one
+// not-found answer and the one error exit; and the internal listeners' handlers (forward auth,
+// metrics), which start.ts serves on their own ports. Every request is counted by its route group.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type ErrorRequestHandler } from "express";
+import proxyAddr from "proxy-addr";
 import type { AuthServiceClient } from "./auth-client/client.js";
 import type { Config } from "./config.js";
+import { createForwardAuth } from "./gateway/forward-auth.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { JwtProvider } from "./gateway/jwt-provider.js";
+import { jwtForSession } from "./gateway/session-jwt.js";
 import { OriginPolicy } from "./http/csrf.js";
 import { ApiError, type ErrorExit } from "./http/errors.js";
 import { jsonBody } from "./http/json-body.js";
@@ -15,6 +20,7 @@ import { contextReader, type TrustFunction } from "./http/request-context.js";
 import { securityHeaders, type HeaderList } from "./http/security-headers.js";
 import { healthRoutes } from "./ops/health.js";
 import type { Logger } from "./ops/logger.js";
+import { isMetricsPath, metricsEndpoint, type Metrics, type RouteGroup } from "./ops/metrics.js";
 import type { Lifecycle } from "./ops/shutdown.js";
 import { authRouter } from "./routes/auth-router.js";
 import { createSessionCheck } from "./routes/session-check.js";
@@ -31,17 +37,25 @@ export interface AppDeps {
   /** The one error exit, and the security headers of every answer of our own. */
   errors: ErrorExit;
   headers: HeaderList;
+  /** Metrics, or `noMetrics` when they are off. */
+  metrics: Metrics;
 }
 
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface SessionServerApp {
-  /** The request listener. */
-  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The main port's request listener. */
+  handler: RequestListener;
+  /** The FORWARD_AUTH_PORT listener's: `<AUTH_PREFIX>/verify`, nothing else. */
+  forwardAuthHandler: RequestListener;
+  /** The METRICS_PORT listener's: `/metrics`, nothing else. */
+  metricsHandler: RequestListener;
   gateway: Gateway;
   jwtProvider: JwtProvider;
 }
 
 export function createApp(deps: AppDeps): SessionServerApp {
-  const { config, logger, backend, authClient, lifecycle, errors, headers } = deps;
+  const { config, logger, backend, authClient, lifecycle, errors, headers, metrics } = deps;
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -57,8 +71,10 @@ export function createApp(deps: AppDeps): SessionServerApp {
     authClient,
     leaseMs: config.authTimeoutMs + 1_000,
     waitMs: config.authTimeoutMs + 2_000,
+    metrics,
   });
   sessions.onEnd((sid) => jwtProvider.forget(sid));
+  const jwtFor = jwtForSession({ sessions, jwtProvider, logger });
   const rateLimits = createRateLimits(
     backend.kv,
     {
@@ -67,10 +83,21 @@ export function createApp(deps: AppDeps): SessionServerApp {
       failuresPerAddress: config.loginFailuresPerAddress,
     },
     logger,
+    metrics,
     contextOf,
   );
   const sessionCheck = createSessionCheck({ sessions, originPolicy, headers, errors });
-  const gateway = createGateway({ config, logger, sessions, originPolicy, contextOf, jwtProvider, errors, headers });
+  const gateway = createGateway({ config, sessions, originPolicy, contextOf, jwtProvider, jwtFor, errors, headers, metrics });
+  const forwardAuth = createForwardAuth({
+    path: `${config.authPrefix}/verify`,
+    sessions,
+    originPolicy,
+    jwtProvider,
+    jwtFor,
+    errors,
+    headers,
+  });
+  const serveMetrics = metricsEndpoint(metrics, errors, headers);
 
   app.use(securityHeaders(headers));
   app.use(healthRoutes({ backend, authClient, lifecycle, errors }));
@@ -86,6 +113,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
       rateLimits,
       body: jsonBody(config.bodyLimitBytes),
       sessionCheck,
+      metrics,
     }),
   );
   app.use((_req, _res, next) => next(new ApiError(404, "not_found")));
@@ -93,13 +121,46 @@ export function createApp(deps: AppDeps): SessionServerApp {
   app.use(onError);
 
   const sessionCheckPath = `${config.authPrefix}/session`;
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const authPrefix = `${config.authPrefix}/`;
+  /** The group of a request that Express answers (never the path itself: metrics.ts). */
+  const groupOf = (url: string): RouteGroup => {
+    const path = url.split("?", 1)[0]!;
+    if (path === sessionCheckPath) return "session_check";
+    if (path.startsWith(authPrefix) || path === config.authPrefix) return "auth";
+    if (path === "/healthz" || path === "/readyz") return "health";
+    return "other";
+  };
+  // METRICS_ALLOW is matched against the socket's peer alone: a forwarded header never opens /metrics.
+  const metricsPeer = config.metricsAllow.length > 0 ? proxyAddr.compile(config.metricsAllow) : undefined;
+
+  const handler: RequestListener = (req, res) => {
     lifecycle.track(req, res);
+    const url = req.url;
     // The gateway also takes every target that is not a plain path (absolute-form `http://…`, `*`):
     // its path check refuses those with 400 before anything else happens.
-    if (req.url === undefined || req.url.startsWith("/api/") || !req.url.startsWith("/")) gateway.handle(req, res);
-    else if (req.method === "GET" && req.url === sessionCheckPath) void sessionCheck(req, res);
-    else app(req, res);
+    if (url === undefined || url.startsWith("/api/") || !url.startsWith("/")) {
+      metrics.track("gateway", res);
+      gateway.handle(req, res);
+    } else if (req.method === "GET" && url === sessionCheckPath) {
+      metrics.track("session_check", res);
+      void sessionCheck(req, res);
+    } else if (metricsPeer !== undefined && isMetricsPath(url) && metricsPeer(req.socket.remoteAddress ?? "", 0)) {
+      metrics.track("metrics", res);
+      serveMetrics(req, res);
+    } else {
+      metrics.track(groupOf(url), res);
+      app(req, res);
+    }
   };
-  return { handler, gateway, jwtProvider };
+  const forwardAuthHandler: RequestListener = (req, res) => {
+    lifecycle.track(req, res);
+    metrics.track("forward_auth", res);
+    forwardAuth(req, res);
+  };
+  const metricsHandler: RequestListener = (req, res) => {
+    lifecycle.track(req, res);
+    metrics.track("metrics", res);
+    serveMetrics(req, res);
+  };
+  return { handler, forwardAuthHandler, metricsHandler, gateway, jwtProvider };
 }

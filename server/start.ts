@@ -1,18 +1,20 @@
 // Starts a session server from a validated config: picks the session backend, starts the
-// reference auth service in-process when AUTH_SERVICE is unset, listens, and wires the bounded
-// shutdown. Used by main.ts, the demo and the tests, so all of them run the same wiring.
+// reference auth service in-process when AUTH_SERVICE is unset, listens (the main port, and the
+// internal forward-auth and metrics ports when configured), and wires the bounded shutdown, which
+// every listener and client joins. Used by main.ts, the demo and the tests: one wiring for all.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { AuthServiceClient } from "./auth-client/client.js";
 import { startAuthService, type RunningAuthService } from "./auth-service/index.js";
-import { createApp } from "./app.js";
+import { createApp, type RequestListener } from "./app.js";
 import type { Config } from "./config.js";
 import type { JwtProvider } from "./gateway/jwt-provider.js";
 import { createErrorExit } from "./http/errors.js";
 import { securityHeaderList } from "./http/security-headers.js";
 import { closeWithin } from "./ops/deadline.js";
 import { createLogger, type Logger } from "./ops/logger.js";
+import { createMetrics, noMetrics } from "./ops/metrics.js";
 import { Lifecycle } from "./ops/shutdown.js";
 import type { SessionBackend } from "./session/backend.js";
 import { createEmbeddedBackend } from "./session/embedded-backend.js";
@@ -21,6 +23,10 @@ import { createRedisBackend } from "./session/redis-backend.js";
 
 export interface RunningSessionServer {
   url: string;
+  /** `http://host:port` of the forward-auth listener (FORWARD_AUTH_PORT), when there is one. */
+  forwardAuthUrl: string | undefined;
+  /** `http://host:port` of the metrics listener (METRICS_PORT), when there is one. */
+  metricsUrl: string | undefined;
   authServiceUrl: string;
   backend: SessionBackend;
   /** Counts JWT requests made to the auth service (tests, benchmarks). */
@@ -67,9 +73,19 @@ export async function startSessionServer(config: Config, options: StartOptions =
 
   const authClient = new AuthServiceClient({ origin: authServiceUrl, timeoutMs: config.authTimeoutMs });
   const headers = securityHeaderList({ https: config.cookieSecure });
-  const errors = createErrorExit(logger, headers);
+  const metrics = config.metricsPort !== undefined || config.metricsAllow.length > 0 ? createMetrics() : noMetrics;
+  const errors = createErrorExit(logger, headers, metrics);
   const lifecycle = new Lifecycle({ timeoutMs: config.shutdownTimeoutMs, logger, errors });
-  const { handler, gateway, jwtProvider } = createApp({ config, logger, backend, authClient, lifecycle, errors, headers });
+  const { handler, forwardAuthHandler, metricsHandler, gateway, jwtProvider } = createApp({
+    config,
+    logger,
+    backend,
+    authClient,
+    lifecycle,
+    errors,
+    headers,
+    metrics,
+  });
   lifecycle.addClient((deadlineMs) => gateway.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => authClient.close(deadlineMs));
   lifecycle.addClient((deadlineMs) => backend.close(deadlineMs));
@@ -82,30 +98,41 @@ export async function startSessionServer(config: Config, options: StartOptions =
       ),
     );
 
-  const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));
-  lifecycle.addServer(server);
-  try {
+  const serve = async (port: number, listener: RequestListener): Promise<{ server: http.Server; url: string }> => {
+    const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, listener);
+    server.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));
+    lifecycle.addServer(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(config.port, config.host, () => {
+      server.listen(port, config.host, () => {
         server.off("error", reject);
         resolve();
       });
     });
+    const address = server.address() as AddressInfo;
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return { server, url: `http://${host}:${address.port}` };
+  };
+  let main: { server: http.Server; url: string };
+  let forwardAuth: { url: string } | undefined;
+  let metricsListener: { url: string } | undefined;
+  try {
+    main = await serve(config.port, handler);
+    if (config.forwardAuthPort !== undefined) forwardAuth = await serve(config.forwardAuthPort, forwardAuthHandler);
+    if (config.metricsPort !== undefined) metricsListener = await serve(config.metricsPort, metricsHandler);
   } catch (error) {
     await lifecycle.shutdown();
     throw error;
   }
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: main.url,
+    forwardAuthUrl: forwardAuth?.url,
+    metricsUrl: metricsListener?.url,
     authServiceUrl,
     backend,
     jwtProvider,
-    server,
+    server: main.server,
     logger,
     lifecycle,
     close: () => lifecycle.shutdown(),

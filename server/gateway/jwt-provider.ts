@@ -11,8 +11,9 @@
 // calls therefore costs exactly one `GET /api/users/<id>` at the auth service.
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuthServiceClient, Jwt } from "../auth-client/client.js";
+import { RefreshTokenRejected, type AuthServiceClient, type Jwt } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
+import type { Metrics } from "../ops/metrics.js";
 import type { KeyValueStore } from "../session/key-value.js";
 
 export interface JwtSession {
@@ -28,6 +29,8 @@ export interface JwtProviderOptions {
   waitMs: number;
   /** The lock's lease: longer than one auth-service call, so a crashed holder frees it soon. */
   leaseMs: number;
+  /** Counts each fetch by its result, with its latency. */
+  metrics: Metrics;
 }
 
 const POLL_MS = 20;
@@ -88,7 +91,7 @@ export class JwtProvider {
           const again = await this.readShared(session.sid);
           if (again) return this.remember(session.sid, again);
           this.fetches++;
-          const jwt = await this.options.authClient.fetchJwt(session.userIri, session.refreshToken);
+          const jwt = await this.fetch(session);
           const entry = toCached(jwt);
           const ttlMs = entry.renewAt - Date.now();
           if (ttlMs > 0) await kv.set(cacheKey(session.sid), JSON.stringify(entry), ttlMs);
@@ -101,6 +104,19 @@ export class JwtProvider {
         throw new ApiError(503, "token_unavailable", { message: "Timed out waiting for an access token." });
       }
       await sleep(POLL_MS);
+    }
+  }
+
+  private async fetch(session: JwtSession): Promise<Jwt> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    try {
+      const jwt = await this.options.authClient.fetchJwt(session.userIri, session.refreshToken);
+      this.options.metrics.jwtFetch("ok", seconds());
+      return jwt;
+    } catch (error) {
+      this.options.metrics.jwtFetch(error instanceof RefreshTokenRejected ? "rejected" : "failed", seconds());
+      throw error;
     }
   }
 

@@ -9,6 +9,7 @@ import { rateLimit, ipKeyGenerator, type Store, type Options, type IncrementResp
 import type { Request, RequestHandler } from "express";
 import { rateLimited } from "./errors.js";
 import type { Logger } from "../ops/logger.js";
+import type { Metrics, RateLimit } from "../ops/metrics.js";
 import type { KeyValueStore } from "../session/key-value.js";
 import type { ContextOf } from "./request-context.js";
 
@@ -51,11 +52,13 @@ const countsAsFailure = (status: number): boolean => status === 401 || status ==
 function limiter(
   kv: KeyValueStore,
   logger: Logger,
-  prefix: string,
+  metrics: Metrics,
+  name: RateLimit,
   limit: number,
   windowMs: number,
   key: (req: Request) => string,
 ): RequestHandler {
+  const prefix = `rl:${name === "address" ? "addr" : "acct"}:`;
   const property = `rateLimit_${prefix.replace(/\W/g, "_")}`;
   return rateLimit({
     windowMs,
@@ -72,6 +75,7 @@ function limiter(
     logger,
     validate: { trustProxy: false, xForwardedForHeader: false },
     handler: (req, _res, next) => {
+      metrics.rateLimited(name);
       const info = (req as unknown as Record<string, { resetTime?: Date } | undefined>)[property];
       const seconds = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
       next(rateLimited(seconds));
@@ -93,12 +97,13 @@ export function createRateLimits(
   kv: KeyValueStore,
   settings: RateLimitSettings,
   logger: Logger,
+  metrics: Metrics,
   contextOf: ContextOf,
 ): { login: RequestHandler[]; signup: RequestHandler[] } {
   // Per address: the request context's client address honours TRUST_PROXY exactly, so an
   // X-Forwarded-For from a peer that is not a trusted proxy cannot change the key.
   const addressKey = (req: Request): string => ipKeyGenerator(contextOf(req).clientAddress || "unknown");
-  const perAddress = limiter(kv, logger, "rl:addr:", settings.failuresPerAddress, settings.windowMs, addressKey);
-  const perAccount = limiter(kv, logger, "rl:acct:", settings.failuresPerAccount, settings.windowMs, accountKey);
+  const perAddress = limiter(kv, logger, metrics, "address", settings.failuresPerAddress, settings.windowMs, addressKey);
+  const perAccount = limiter(kv, logger, metrics, "account", settings.failuresPerAccount, settings.windowMs, accountKey);
   return { login: [perAddress, perAccount], signup: [perAddress] };
 }

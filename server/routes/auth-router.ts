@@ -8,6 +8,7 @@ import { corsMiddleware } from "../http/cors.js";
 import type { OriginPolicy } from "../http/csrf.js";
 import type { ContextOf } from "../http/request-context.js";
 import type { Logger } from "../ops/logger.js";
+import type { Metrics } from "../ops/metrics.js";
 import type { Sessions } from "../session/sessions.js";
 import { methodNotAllowed } from "./guards.js";
 import type { SessionCheck } from "./session-check.js";
@@ -26,6 +27,7 @@ export interface RouteDeps {
   body: RequestHandler[];
   /** GET /session, shared with the fast path in app.ts. */
   sessionCheck: SessionCheck;
+  metrics: Metrics;
 }
 
 export function authRouter(deps: RouteDeps): express.Router {

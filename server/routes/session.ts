@@ -1,7 +1,7 @@
 // Signing in and out: `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`. Bodies,
 // statuses and error codes are the contract in design.md; sessions are made and ended only through
 // the seam in session/sessions.ts.
-import express from "express";
+import express, { type RequestHandler } from "express";
 import type { RefreshTokenGrant } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
 import { sessionBody } from "../session/sessions.js";
@@ -10,10 +10,19 @@ import { readCredentials } from "./credentials.js";
 import { csrfGuard, methodNotAllowed, secureTransportGuard } from "./guards.js";
 
 export function sessionRoutes(deps: RouteDeps): express.Router {
-  const { config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body } = deps;
+  const { config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body, metrics } = deps;
   const router = express.Router();
   const csrf = csrfGuard(originPolicy);
   const secureTransport = secureTransportGuard(config.cookieSecure, contextOf);
+  // Counts every login answer by what the user got: signed in, refused credentials, or held back.
+  const countLogin: RequestHandler = (_req, res, next) => {
+    res.once("finish", () => {
+      const result =
+        res.statusCode === 200 ? "ok" : res.statusCode === 401 ? "failed" : res.statusCode === 429 ? "rate_limited" : undefined;
+      if (result) metrics.login(result);
+    });
+    next();
+  };
 
   router.post("/signup", csrf, secureTransport, ...body, ...rateLimits.signup, sessions.middleware, async (req, res) => {
     const { email, password } = readCredentials(req.body, "signup");
@@ -25,7 +34,7 @@ export function sessionRoutes(deps: RouteDeps): express.Router {
   });
   router.all("/signup", methodNotAllowed("POST"));
 
-  router.post("/login", csrf, secureTransport, ...body, ...rateLimits.login, sessions.middleware, async (req, res) => {
+  router.post("/login", countLogin, csrf, secureTransport, ...body, ...rateLimits.login, sessions.middleware, async (req, res) => {
     const { email, password } = readCredentials(req.body, "login");
     let grant: RefreshTokenGrant;
     try {

@@ -1,0 +1,136 @@
+// A real nginx (Debian's /usr/sbin/nginx) per test file, never the system one: a generated config in
+// a temporary prefix directory, one process (`master_process off`) on a free loopback port, stopped
+// by its pid. `forwardAuthConfig` writes the documented forward-auth setup (README): `auth_request`
+// to the session server's /auth/verify, `auth_request_set` and `proxy_set_header Authorization` in
+// front of an upstream.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const NGINX = "/usr/sbin/nginx";
+
+export interface Nginx {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  pid: number;
+  /** nginx's error log so far. */
+  errorLog(): string;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+/** The `http { server { … } }` body of a forward-auth setup: `/` is protected, `/_verify` asks the session server. */
+export function forwardAuthConfig(options: { port: number; verifyOrigin: string; upstreamOrigin: string; authPrefix?: string }): string {
+  const verify = new URL(options.verifyOrigin);
+  const upstream = new URL(options.upstreamOrigin);
+  return `
+    upstream session_server_verify { server ${verify.host}; keepalive 8; }
+    upstream app { server ${upstream.host}; keepalive 8; }
+    server {
+      listen 127.0.0.1:${options.port};
+      location = /_verify {
+        internal;
+        proxy_pass http://session_server_verify${options.authPrefix ?? "/auth"}/verify;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+        proxy_set_header X-Forwarded-Method $request_method;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $http_host;
+        proxy_set_header X-Forwarded-Uri $request_uri;
+      }
+      location / {
+        auth_request /_verify;
+        auth_request_set $auth_authorization $upstream_http_authorization;
+        auth_request_set $auth_user $upstream_http_x_auth_request_user;
+        auth_request_set $auth_email $upstream_http_x_auth_request_email;
+        proxy_set_header Authorization $auth_authorization;
+        proxy_set_header X-Auth-Request-User $auth_user;
+        proxy_set_header X-Auth-Request-Email $auth_email;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass http://app;
+      }
+    }`;
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Starts nginx with `http` as the body of its http block; `port` is where its server listens (see forwardAuthConfig). */
+export async function startNginx(port: number, http: string): Promise<Nginx> {
+  const dir = mkdtempSync(path.join(tmpdir(), "ae-nginx-"));
+  for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(dir, sub));
+  const errorLog = path.join(dir, "error.log");
+  writeFileSync(errorLog, "");
+  writeFileSync(
+    path.join(dir, "nginx.conf"),
+    `daemon off;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log ${errorLog} warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  ${http}
+}
+`,
+  );
+  const child = spawn(NGINX, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", errorLog], { stdio: ["ignore", "ignore", "pipe"] });
+  live.add(child);
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
+  const readLog = (): string => {
+    try {
+      return readFileSync(errorLog, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const deadline = Date.now() + 10_000;
+  while (!(await portAnswers(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`nginx did not start on port ${port}:\n${stderr}\n${readLog()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    errorLog: readLog,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
