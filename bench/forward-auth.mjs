@@ -75,10 +75,12 @@ export async function measureForwardAuth({ load, errorsOf, redisUrl, upstreamUrl
   for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) fs.mkdirSync(path.join(dir, sub));
   const port = await freePort();
   fs.writeFileSync(path.join(dir, "nginx.conf"), nginxConfig(dir, port, verifyPort, upstreamUrl));
+  // nginx logs to stderr; start() reads its ready line from stdout, so the shell joins the two and
+  // then becomes nginx (exec), keeping the pid that stopAll() signals.
   const nginx = await start(
     "nginx",
-    "/usr/sbin/nginx",
-    ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", "stderr"],
+    "/bin/sh",
+    ["-c", `exec /usr/sbin/nginx -p '${dir}' -c '${path.join(dir, "nginx.conf")}' -e stderr 2>&1`],
     {},
     /start worker process/,
   );
