@@ -185,6 +185,7 @@ describe("installed in a fresh project", () => {
     expect(unknown.stderr).toContain('unknown command "deploy"');
   });
 
+  // Three processes, a Vite build and a browser: more than the default 20 s on a busy machine.
   it("a Vite page importing the elements signs in from Chromium against `auth-elements serve` and `auth-elements auth-service`", async () => {
     const bin = path.join(app, "node_modules/.bin/auth-elements");
     const data = path.join(dir, "data");
@@ -254,5 +255,5 @@ describe("installed in a fresh project", () => {
     await page.locator("auth-logout button").click();
     await page.locator('auth-gate[state="anonymous"]').waitFor({ state: "attached", timeout: 15_000 });
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });
