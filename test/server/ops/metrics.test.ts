@@ -109,7 +109,6 @@ describe("where /metrics answers", () => {
   it("security 38: METRICS_ALLOW opens it on the main port to a listed socket peer only; a forwarded address never does", async () => {
     const allowed = await startTestSessionServer({ env: { METRICS_ALLOW: "10.9.9.9, 127.0.0.0/8" } });
     const others = await startTestSessionServer({ env: { METRICS_ALLOW: "10.0.0.0/8", TRUST_PROXY: "true" } });
-    const off = await startTestSessionServer();
     try {
       const open = await scrape(allowed.url);
       expect(open.status).toBe(200);
@@ -121,9 +120,8 @@ describe("where /metrics answers", () => {
         expect(response.statusCode).toBe(404);
         expect(await response.body.text()).not.toContain("http_request_duration_seconds");
       }
-      expect((await scrape(off.url)).status).toBe(404);
     } finally {
-      await Promise.all([allowed.close(), others.close(), off.close()]);
+      await Promise.all([allowed.close(), others.close()]);
     }
   });
 });
