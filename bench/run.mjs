@@ -6,7 +6,8 @@
 //      and the same hop made by nginx (bench/nginx-hop.mjs; skipped when nginx is not installed),
 //      the cost of a proxy hop in C;
 //   3. the bundle's gzip size against its budget;
-//   4. the session server's memory before and after a sustained load.
+//   4. the session server's memory before and after a sustained load;
+//   5. the forward-auth path, nginx + /auth/verify in front of the same upstream (bench/forward-auth.mjs).
 // Each comparison alternates the two sides and reports the median of ROUNDS runs.
 // Environment: BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (default 3),
 // BENCH_SOAK_SECONDS (default 60), BENCH_CONNECTIONS (default 50), BENCH_GATEWAY_CONNECTIONS
@@ -18,6 +19,7 @@ import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { startNginxHop } from "./nginx-hop.mjs";
 import { ENTRY_BUDGET as BUDGET } from "../scripts/check-size.mjs";
+import { measureForwardAuth } from "./forward-auth.mjs";
 import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
 
 process.chdir(root);
@@ -179,6 +181,9 @@ async function main() {
     }
   }
 
+  const forwardAuth = await measureForwardAuth({ load, errorsOf, redisUrl, upstreamUrl, rounds: ROUNDS, connections: CONNECTIONS });
+  errors += forwardAuth.errors;
+
   // Memory: RSS before, a sustained mixed load, RSS after (after a pause for the GC to settle).
   const pid = ours.child.pid;
   const rssBefore = rssKiB(pid);
@@ -223,6 +228,10 @@ async function main() {
     ["session check, seed stack (req/s)", Math.round(seedRps)],
     ["  ratio ours / seed (goal >= 1.5)", (oursRps / seedRps).toFixed(2)],
     ...gatewayRows,
+    [
+      `nginx + forward auth (/auth/verify), ${CONNECTIONS} connections (req/s)`,
+      `${Math.round(forwardAuth.rps)} (${(forwardAuth.rps / median(gatewayRuns.get(CONNECTIONS)?.direct ?? [NaN])).toFixed(2)} of direct, p50 ${forwardAuth.p50} ms)`,
+    ],
     ["bundle gzip -9 (bytes)", `${gz} of ${BUDGET} (${((gz / BUDGET) * 100).toFixed(0)}%)`],
     [
       `server RSS before / after ${SOAK_SECONDS} s load (MiB)`,

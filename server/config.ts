@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { AuthServiceConfigError, loadAuthServiceConfig, type AuthServiceConfig } from "./auth-service/config.js";
+import proxyAddr from "proxy-addr";
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -63,6 +64,13 @@ export interface Config {
   redisUrl: string | undefined;
   /** Redis Cluster seed nodes (`REDIS_CLUSTER_NODES`), when scaling out on a cluster. */
   redisClusterNodes: string[];
+  /** Redis Sentinels (`REDIS_SENTINELS`) and the master's name, when Redis is highly available that way. */
+  redisSentinels: RedisNodeAddress[];
+  redisSentinelName: string | undefined;
+  /** Password of the Redis servers (`REDIS_PASSWORD`); with REDIS_URL it may be in the URL instead. */
+  redisPassword: string | undefined;
+  /** Password of the Sentinels themselves (`REDIS_SENTINEL_PASSWORD`). */
+  redisSentinelPassword: string | undefined;
   /** Deadline of every Redis operation: past it the request gets 503 instead of waiting. */
   redisTimeoutMs: number;
   sessionSecrets: string[];
@@ -108,6 +116,12 @@ export interface Config {
   referenceService: ReferenceServiceConfig | undefined;
   /** OpenID Connect providers for "Sign in with …" (OIDC_PROVIDERS and OIDC_<ID>_*), in the order listed. */
   oidcProviders: OidcProviderConfig[];
+  /** The internal listener for the reverse proxy's forward auth (`GET /auth/verify`); undefined: off. */
+  forwardAuthPort: number | undefined;
+  /** The listener that serves `/metrics` alone; undefined: none. */
+  metricsPort: number | undefined;
+  /** Socket peers (addresses, CIDRs) that may read `/metrics` on the main port; empty: nobody. */
+  metricsAllow: string[];
 }
 
 export interface OidcProviderConfig {
@@ -122,6 +136,11 @@ export interface OidcProviderConfig {
   scopes: string[];
   /** Extra authorization request parameters (`audience=…`, `access_type=offline`); never one of ours. */
   authParams: Record<string, string>;
+}
+
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -309,6 +328,29 @@ function parseOidcProviders(get: (name: string) => string | undefined, productio
   });
 }
 
+/** `host:port` or `[v6]:port`. */
+function parseNodeAddress(variable: string, raw: string): RedisNodeAddress {
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^\s:[\]]+)):(\d+)$/i.exec(raw.trim());
+  if (!match) throw new ConfigError(variable, `"${raw}" is not host:port`);
+  return { host: match[1] ?? match[2]!, port: parsePort(variable, match[3]!) };
+}
+
+/** Addresses and CIDR subnets (`127.0.0.1`, `10.0.0.0/8`, `::1`), as proxy-addr compiles them. */
+function parseAddressList(variable: string, raw: string): string[] {
+  const entries = raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    try {
+      proxyAddr.compile(entry);
+    } catch {
+      throw new ConfigError(variable, `"${entry}" is not an IP address or subnet (examples: 10.0.0.5, 10.0.0.0/8, ::1)`);
+    }
+  }
+  return entries;
+}
+
 function parseTrustProxy(raw: string): boolean | number | string {
   const value = raw.trim();
   if (/^\d+$/.test(value)) return Number(value);
@@ -372,11 +414,54 @@ export function loadConfig(env: Env = process.env): Config {
           return withScheme;
         })
     : [];
-  if (production && redisUrl === undefined && redisClusterNodes.length === 0 && get("ALLOW_EMBEDDED_STORE") !== "true") {
+  const sentinelsRaw = get("REDIS_SENTINELS");
+  const redisSentinels = sentinelsRaw
+    ? sentinelsRaw
+        .split(",")
+        .map((node) => node.trim())
+        .filter(Boolean)
+        .map((node) => parseNodeAddress("REDIS_SENTINELS", node))
+    : [];
+  // One Redis topology at a time: which one was meant cannot be guessed.
+  const topologies = (
+    [
+      ["REDIS_URL", redisUrl !== undefined],
+      ["REDIS_SENTINELS", redisSentinels.length > 0],
+      ["REDIS_CLUSTER_NODES", redisClusterNodes.length > 0],
+    ] as const
+  )
+    .filter(([, set]) => set)
+    .map(([name]) => name);
+  if (topologies.length > 1) {
+    throw new ConfigError(
+      topologies[0]!,
+      `is set together with ${topologies.slice(1).join(" and ")}: they exclude each other, set only one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES`,
+    );
+  }
+  const redisSentinelName = get("REDIS_SENTINEL_NAME")?.trim();
+  const redisSentinelPassword = get("REDIS_SENTINEL_PASSWORD");
+  if (redisSentinels.length > 0 && redisSentinelName === undefined) {
+    throw new ConfigError("REDIS_SENTINEL_NAME", "is required with REDIS_SENTINELS (the master name the Sentinels monitor)");
+  }
+  for (const [name, value] of [
+    ["REDIS_SENTINEL_NAME", redisSentinelName],
+    ["REDIS_SENTINEL_PASSWORD", redisSentinelPassword],
+  ] as const) {
+    if (value !== undefined && redisSentinels.length === 0) throw new ConfigError(name, "needs REDIS_SENTINELS");
+  }
+  const redisPassword = get("REDIS_PASSWORD");
+  if (redisPassword !== undefined && redisUrl !== undefined && new URL(redisUrl).password) {
+    throw new ConfigError("REDIS_PASSWORD", "REDIS_URL carries a password already: set it in one place");
+  }
+  if (redisPassword !== undefined && topologies.length === 0) {
+    throw new ConfigError("REDIS_PASSWORD", "needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES");
+  }
+
+  if (production && topologies.length === 0 && get("ALLOW_EMBEDDED_STORE") !== "true") {
     // The embedded store is a single file on one machine: fine for a demo, not for production.
     throw new ConfigError(
       "REDIS_URL",
-      "is required when NODE_ENV=production (the embedded store is for development; set ALLOW_EMBEDDED_STORE=true to run one instance on it anyway)",
+      "is required when NODE_ENV=production, or REDIS_SENTINELS or REDIS_CLUSTER_NODES (the embedded store is for development; set ALLOW_EMBEDDED_STORE=true to run one instance on it anyway)",
     );
   }
 
@@ -466,19 +551,40 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const minPasswordLength =
     referenceService?.minPasswordLength ?? parsePositiveInt("MIN_PASSWORD_LENGTH", get("MIN_PASSWORD_LENGTH") ?? "8", 1024);
+  const port = parsePort("PORT", get("PORT") ?? "3000");
+  const optionalPort = (name: string): number | undefined => {
+    const raw = get(name);
+    return raw === undefined ? undefined : parsePort(name, raw);
+  };
+  const forwardAuthPort = optionalPort("FORWARD_AUTH_PORT");
+  const metricsPort = optionalPort("METRICS_PORT");
+  // Port 0 (any free port, for tests) may repeat; a fixed port is one listener's alone.
+  const listeners: Array<[string, number | undefined]> = [
+    ["PORT", port],
+    ["FORWARD_AUTH_PORT", forwardAuthPort],
+    ["METRICS_PORT", metricsPort],
+  ];
+  listeners.forEach(([name, value], index) => {
+    const clash = listeners.slice(0, index).find(([, earlier]) => value !== undefined && value !== 0 && earlier === value);
+    if (clash) throw new ConfigError(name, `${value} is ${clash[0]} already: each listener needs its own port`);
+  });
 
   const idle = parseDuration("SESSION_IDLE_TIMEOUT", get("SESSION_IDLE_TIMEOUT") ?? "7d");
   const absolute = parseDuration("SESSION_ABSOLUTE_TIMEOUT", get("SESSION_ABSOLUTE_TIMEOUT") ?? "30d");
 
   return Object.freeze({
     production,
-    port: parsePort("PORT", get("PORT") ?? "3000"),
+    port,
     host: get("HOST") ?? "127.0.0.1",
     authService,
     authTimeoutMs: parsePositiveInt("AUTH_TIMEOUT_MS", get("AUTH_TIMEOUT_MS") ?? "5000", 600_000),
     upstreamTimeoutMs: parsePositiveInt("UPSTREAM_TIMEOUT_MS", get("UPSTREAM_TIMEOUT_MS") ?? "10000", 600_000),
     redisUrl,
     redisClusterNodes,
+    redisSentinels,
+    redisSentinelName,
+    redisPassword,
+    redisSentinelPassword,
     redisTimeoutMs: parsePositiveInt("REDIS_TIMEOUT_MS", get("REDIS_TIMEOUT_MS") ?? "500", 60_000),
     sessionSecrets,
     sessionSecretGenerated,
@@ -513,6 +619,9 @@ export function loadConfig(env: Env = process.env): Config {
     minPasswordLength,
     referenceService,
     oidcProviders: parseOidcProviders(get, production),
+    forwardAuthPort,
+    metricsPort,
+    metricsAllow: parseAddressList("METRICS_ALLOW", get("METRICS_ALLOW") ?? ""),
   });
 }
 

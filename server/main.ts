@@ -22,7 +22,13 @@ async function main(): Promise<void> {
   }
   const running = await startSessionServer(config);
   const store = running.backend.kind === "embedded" ? `embedded store in ${config.dataDir}` : running.backend.kind;
-  process.stdout.write(`session server listening on ${running.url} (auth service ${running.authServiceUrl}, ${store})\n`);
+  const internal = [
+    running.forwardAuthUrl && `forward auth on ${running.forwardAuthUrl}${config.authPrefix}/verify`,
+    running.metricsUrl && `metrics on ${running.metricsUrl}/metrics`,
+  ].filter(Boolean);
+  process.stdout.write(
+    `session server listening on ${running.url} (auth service ${running.authServiceUrl}, ${store}${internal.map((part) => `; ${part}`).join("")})\n`,
+  );
   if (config.sessionSecretGenerated) {
     running.logger.warn(
       { event: "random_session_secret" },

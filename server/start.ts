@@ -1,20 +1,22 @@
-// Starts a session server from a validated config: listens (answering 503 not_ready until the app is
-// wired, so its own origin is known for the in-process LINK_ORIGINS), starts the reference auth
-// service in-process when AUTH_SERVICE is unset, picks the session backend, and wires the bounded
-// shutdown. Used by main.ts, the demo and the tests, so all of them run the same wiring.
+// Starts a session server from a validated config: listens on the main port (answering 503 not_ready
+// until the app is wired, so its own origin is known for the in-process LINK_ORIGINS), starts the
+// reference auth service in-process when AUTH_SERVICE is unset, picks the session backend, opens the
+// internal forward-auth and metrics ports when configured, and wires the bounded shutdown, which
+// every listener and client joins. Used by main.ts, the demo and the tests: one wiring for all.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { AuthServiceClient } from "./auth-client/client.js";
 import { OidcClients } from "./auth-client/oidc.js";
 import { startAuthService, type RunningAuthService } from "./auth-service/index.js";
-import { createApp } from "./app.js";
+import { createApp, type RequestListener } from "./app.js";
 import type { Config } from "./config.js";
 import type { JwtProvider } from "./gateway/jwt-provider.js";
 import { ApiError, createErrorExit } from "./http/errors.js";
 import { securityHeaderList } from "./http/security-headers.js";
 import { closeWithin } from "./ops/deadline.js";
 import { createLogger, type Logger } from "./ops/logger.js";
+import { createMetrics, noMetrics } from "./ops/metrics.js";
 import { Lifecycle } from "./ops/shutdown.js";
 import type { SessionBackend } from "./session/backend.js";
 import { createEmbeddedBackend } from "./session/embedded-backend.js";
@@ -23,6 +25,10 @@ import { createRedisBackend } from "./session/redis-backend.js";
 
 export interface RunningSessionServer {
   url: string;
+  /** `http://host:port` of the forward-auth listener (FORWARD_AUTH_PORT), when there is one. */
+  forwardAuthUrl: string | undefined;
+  /** `http://host:port` of the metrics listener (METRICS_PORT), when there is one. */
+  metricsUrl: string | undefined;
   authServiceUrl: string;
   backend: SessionBackend;
   /** Counts JWT requests made to the auth service (tests, benchmarks). */
@@ -60,14 +66,21 @@ export function referenceLinkOrigins(config: Config, ownOrigin: string): string[
   return [...origins];
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+/** Listens and resolves with the server's `http://host:port`. */
+function listen(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
-      resolve();
+      const address = server.address() as AddressInfo;
+      resolve(`http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`);
     });
   });
+}
+
+function newServer(listener?: RequestListener): http.Server {
+  const options = { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 };
+  return listener ? http.createServer(options, listener) : http.createServer(options);
 }
 
 export async function startSessionServer(config: Config, options: StartOptions = {}): Promise<RunningSessionServer> {
@@ -75,17 +88,15 @@ export async function startSessionServer(config: Config, options: StartOptions =
   const limits = sessionLimits(config);
   const ttlMsOf = (record: { createdAt?: number | undefined }) => sessionTtlMs(record, limits);
   const headers = securityHeaderList({ https: config.cookieSecure });
-  const errors = createErrorExit(logger, headers);
+  const metrics = config.metricsPort !== undefined || config.metricsAllow.length > 0 ? createMetrics() : noMetrics;
+  const errors = createErrorExit(logger, headers, metrics);
 
-  const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 });
+  const server = newServer();
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));
   const starting = (req: http.IncomingMessage, res: http.ServerResponse): void =>
     errors.send(req, res, new ApiError(503, "not_ready", { headers: { "Retry-After": "1" } }), "readiness");
   server.on("request", starting);
-  await listen(server, config.port, config.host);
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = await listen(server, config.port, config.host);
 
   let embeddedAuthService: RunningAuthService | undefined;
   let backend: SessionBackend;
@@ -114,10 +125,14 @@ export async function startSessionServer(config: Config, options: StartOptions =
       logger.warn({ event: "dev_mailbox_in_production" }, "SMTP_URL is not set: reset and verification mails only go to the dev mailbox");
     }
     backend =
-      config.redisUrl !== undefined || config.redisClusterNodes.length > 0
+      config.redisUrl !== undefined || config.redisClusterNodes.length > 0 || config.redisSentinels.length > 0
         ? await createRedisBackend({
             url: config.redisUrl,
             clusterNodes: config.redisClusterNodes,
+            sentinels: config.redisSentinels,
+            sentinelName: config.redisSentinelName,
+            password: config.redisPassword,
+            sentinelPassword: config.redisSentinelPassword,
             commandTimeoutMs: config.redisTimeoutMs,
             ttlMsOf,
             logger,
@@ -137,7 +152,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
   const oidc = new OidcClients(config.oidcProviders, { logger, timeoutMs: config.authTimeoutMs });
   await oidc.start();
   const lifecycle = new Lifecycle({ timeoutMs: config.shutdownTimeoutMs, logger, errors });
-  const { handler, onExpectContinue, onOtherExpectation, gateway, jwtProvider } = createApp({
+  const { handler, onExpectContinue, onOtherExpectation, forwardAuthHandler, metricsHandler, gateway, jwtProvider } = createApp({
     config,
     logger,
     backend,
@@ -146,6 +161,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
     lifecycle,
     errors,
     headers,
+    metrics,
   });
   lifecycle.addClient(async () => oidc.close());
   lifecycle.addClient((deadlineMs) => gateway.close(deadlineMs));
@@ -166,8 +182,27 @@ export async function startSessionServer(config: Config, options: StartOptions =
   server.off("request", starting);
   server.on("request", handler);
 
+  /** An internal listener (forward auth, metrics): its own port, the same shutdown. */
+  const serveInternal = async (port: number, listener: RequestListener): Promise<string> => {
+    const internal = newServer(listener);
+    internal.on("clientError", (error: NodeJS.ErrnoException, socket) => errors.sendOnSocket(error, socket));
+    lifecycle.addServer(internal);
+    return listen(internal, port, config.host);
+  };
+  let forwardAuthUrl: string | undefined;
+  let metricsUrl: string | undefined;
+  try {
+    if (config.forwardAuthPort !== undefined) forwardAuthUrl = await serveInternal(config.forwardAuthPort, forwardAuthHandler);
+    if (config.metricsPort !== undefined) metricsUrl = await serveInternal(config.metricsPort, metricsHandler);
+  } catch (error) {
+    await lifecycle.shutdown();
+    throw error;
+  }
+
   return {
     url,
+    forwardAuthUrl,
+    metricsUrl,
     authServiceUrl,
     backend,
     jwtProvider,

@@ -5,30 +5,30 @@
 // GATEWAY_MAX_CALLS_PER_UPSTREAM (in flight plus queued for a connection); past either, 429, so one
 // signed-in user cannot make an upstream unavailable to everyone else.
 // A refresh token the auth service refuses ends the session (401 session_expired); a transient
-// auth-service failure keeps it (503).
+// auth-service failure keeps it (503): session-jwt.ts, shared with forward auth.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RefreshTokenRejected } from "../auth-client/client.js";
 import type { Config } from "../config.js";
 import { applyCors } from "../http/cors.js";
 import type { OriginPolicy } from "../http/csrf.js";
-import { ApiError, toApiError, type ErrorExit } from "../http/errors.js";
+import { ApiError, type ErrorExit } from "../http/errors.js";
 import type { ContextOf } from "../http/request-context.js";
 import { setHeaders, type HeaderList } from "../http/security-headers.js";
-import type { Logger } from "../ops/logger.js";
-import type { ActiveSession } from "../session/record.js";
+import type { Metrics } from "../ops/metrics.js";
 import type { Sessions } from "../session/sessions.js";
 import type { JwtProvider } from "./jwt-provider.js";
 import { UpstreamProxy } from "./proxy.js";
+import type { JwtForSession } from "./session-jwt.js";
 import { resolveUpstream } from "./upstream-path.js";
 
 export interface GatewayDeps {
   config: Config;
-  logger: Logger;
   sessions: Sessions;
   originPolicy: OriginPolicy;
   contextOf: ContextOf;
   jwtProvider: JwtProvider;
+  jwtFor: JwtForSession;
   errors: ErrorExit;
+  metrics: Metrics;
   /** Security headers for the gateway's own answers (errors, preflights); upstream answers keep their own. */
   headers: HeaderList;
 }
@@ -66,28 +66,12 @@ class InFlight {
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
-  const { config, logger, sessions, originPolicy, contextOf, jwtProvider, errors } = deps;
+  const { config, sessions, originPolicy, contextOf, jwtProvider, jwtFor, errors, metrics } = deps;
   const proxies = new Map(
-    [...config.upstreams.values()].map((upstream) => [upstream.name, new UpstreamProxy(upstream, config.upstreamTimeoutMs)]),
+    [...config.upstreams.values()].map((upstream) => [upstream.name, new UpstreamProxy(upstream, config.upstreamTimeoutMs, metrics)]),
   );
   const callsPerSession = new InFlight(config.gatewayMaxCallsPerSession);
   const callsPerUpstream = new InFlight(config.gatewayMaxCallsPerUpstream);
-
-  async function jwtFor(session: ActiveSession): Promise<string> {
-    try {
-      return await jwtProvider.get(session);
-    } catch (error) {
-      if (error instanceof RefreshTokenRejected) {
-        logger.info({ event: "session_expired", userId: session.user.id, status: error.status }, "refresh token refused: session ended");
-        await sessions.end(session.sid, session, { revoke: false });
-        throw new ApiError(401, "session_expired");
-      }
-      const apiError = toApiError(error);
-      logger.warn({ event: "refresh_failed", userId: session.user.id, code: apiError.code }, "could not get a JWT");
-      if (apiError.status === 503) throw apiError;
-      throw new ApiError(503, "token_unavailable", { cause: error });
-    }
-  }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === "OPTIONS") {

@@ -16,8 +16,9 @@
 // lock is released, so the next holder, on any instance, refreshes with the new one).
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Jwt } from "../auth-client/client.js";
+import { RefreshTokenRejected, type Jwt } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
+import type { Metrics } from "../ops/metrics.js";
 import type { KeyValueStore } from "../session/key-value.js";
 import type { SessionRecord } from "../session/record.js";
 
@@ -39,6 +40,8 @@ export interface JwtProviderOptions {
   leaseMs: number;
   /** Told when a JWT answer reports the user's verification differently from the session (sessions.setEmailVerified). */
   onEmailVerified?: (session: TokenSession, verified: boolean) => Promise<void>;
+  /** Counts each fetch by its result, with its latency. */
+  metrics: Metrics;
 }
 
 const POLL_MS = 20;
@@ -99,7 +102,7 @@ export class JwtProvider {
           const again = await this.readShared(session.sid);
           if (again) return this.remember(session.sid, again);
           this.fetches++;
-          const jwt = await this.options.source(session);
+          const jwt = await this.fetch(session);
           if (jwt.verified !== undefined && jwt.verified !== session.user.emailVerified) {
             await this.options.onEmailVerified?.(session, jwt.verified).catch(() => undefined);
           }
@@ -115,6 +118,20 @@ export class JwtProvider {
         throw new ApiError(503, "token_unavailable", { message: "Timed out waiting for an access token." });
       }
       await sleep(POLL_MS);
+    }
+  }
+
+  /** One call to the session's token source, counted by its result with its latency. */
+  private async fetch(session: TokenSession): Promise<Jwt> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    try {
+      const jwt = await this.options.source(session);
+      this.options.metrics.jwtFetch("ok", seconds());
+      return jwt;
+    } catch (error) {
+      this.options.metrics.jwtFetch(error instanceof RefreshTokenRejected ? "rejected" : "failed", seconds());
+      throw error;
     }
   }
 

@@ -16,6 +16,7 @@ import type { Upstream } from "../config.js";
 import { ApiError } from "../http/errors.js";
 import { hasBody } from "../http/json-body.js";
 import { closeWithin } from "../ops/deadline.js";
+import type { Metrics } from "../ops/metrics.js";
 import { requestHeadersFor, responseHeadersFrom, type ForwardedHeaders } from "./upstream-headers.js";
 
 export interface ForwardOptions {
@@ -46,6 +47,7 @@ export class UpstreamProxy {
   constructor(
     readonly upstream: Upstream,
     private readonly timeoutMs: number,
+    private readonly metrics: Metrics,
   ) {
     this.pool = new Pool(upstream.origin, {
       connections: 128,
@@ -69,6 +71,7 @@ export class UpstreamProxy {
     if (withBody && declared > options.bodyLimitBytes) return Promise.reject(new ApiError(413, "payload_too_large"));
     if (withBody && req.headers["content-length"] !== undefined) headers.push("content-length", String(declared));
 
+    const metrics = this.metrics;
     return new Promise<void>((resolve, reject) => {
       let controller: Dispatcher.DispatchController | undefined;
       /** Why the call must stop; set once. The call is aborted as soon as it has a controller. */
@@ -150,6 +153,7 @@ export class UpstreamProxy {
             // has already answered the client's own Expect, and the final answer follows.
             if (statusCode < 200) return;
             answered = true;
+            metrics.upstreamStatus(statusCode);
             clearTimeout(deadline);
             res.writeHead(statusCode, responseHeadersFrom(started.rawHeaders ?? parsed, options.responseHeaders));
           },

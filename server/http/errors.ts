@@ -1,12 +1,14 @@
 // The one error shape and the one error exit of the session server. Errors are values with stable
 // codes (`ApiError`), created anywhere and turned into an answer here, once: the routes, the session
 // check, the gateway, readiness and the HTTP parser's own rejections all end in `ErrorExit`, which
-// writes `{error, message, …}` with `Cache-Control: no-store` and the security headers, and logs by
-// one policy (5xx with its code and cause; 4xx are the client's business and not logged).
+// writes `{error, message, …}` with `Cache-Control: no-store` and the security headers, logs by
+// one policy (5xx with its code and cause; 4xx are the client's business and not logged), and counts
+// the requests the session store failed (metrics).
 // Threat model: no stack trace, upstream body or internal message ever reaches a client.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../ops/logger.js";
+import type { Metrics } from "../ops/metrics.js";
 import type { HeaderList } from "./security-headers.js";
 
 export const ERROR_MESSAGES = {
@@ -109,7 +111,7 @@ export function toApiError(error: unknown): ApiError {
 }
 
 /** Where an error surfaced, for the log line. */
-export type ErrorSource = "routes" | "session_check" | "gateway" | "readiness" | "http_parser" | "shutdown";
+export type ErrorSource = "routes" | "session_check" | "gateway" | "forward_auth" | "metrics" | "readiness" | "http_parser" | "shutdown";
 
 export interface ErrorExit {
   /** Answers `error` on `res` (or destroys it when an answer was already under way) and logs it by the policy. */
@@ -118,7 +120,7 @@ export interface ErrorExit {
   sendOnSocket(error: NodeJS.ErrnoException, socket: Duplex): void;
 }
 
-export function createErrorExit(logger: Logger, securityHeaders: HeaderList): ErrorExit {
+export function createErrorExit(logger: Logger, securityHeaders: HeaderList, metrics: Metrics): ErrorExit {
   function log(apiError: ApiError, source: ErrorSource, req?: IncomingMessage): void {
     if (apiError.status < 500) return;
     const cause = apiError.cause as Error | undefined;
@@ -138,6 +140,7 @@ export function createErrorExit(logger: Logger, securityHeaders: HeaderList): Er
     send(req, res, error, source) {
       const apiError = toApiError(error);
       log(apiError, source, req);
+      if (apiError.code === "session_store_unavailable") metrics.storeError();
       if (res.headersSent) {
         res.destroy();
         return;

@@ -15,6 +15,7 @@ import { rateLimit, ipKeyGenerator, type Store, type Options, type IncrementResp
 import type { Request, RequestHandler, Response } from "express";
 import { rateLimited } from "./errors.js";
 import type { Logger } from "../ops/logger.js";
+import type { Metrics, RateLimit } from "../ops/metrics.js";
 import type { KeyValueStore } from "../session/key-value.js";
 import type { ContextOf } from "./request-context.js";
 
@@ -70,6 +71,10 @@ const loginFailure = (status: number): boolean => status === 401 || status === 4
 function limiter(
   kv: KeyValueStore,
   logger: Logger,
+  metrics: Metrics,
+  /** Which kind of limit, for the refusal counter of /metrics. */
+  kind: RateLimit,
+  /** Where its counters live in the shared store. */
   prefix: string,
   limit: number,
   windowMs: number,
@@ -93,6 +98,7 @@ function limiter(
     logger,
     validate: { trustProxy: false, xForwardedForHeader: false },
     handler: (req, _res, next) => {
+      metrics.rateLimited(kind);
       const info = (req as unknown as Record<string, { resetTime?: Date } | undefined>)[property];
       const seconds = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
       next(rateLimited(seconds));
@@ -116,26 +122,44 @@ const accountKey = (req: Request): string => emailKey((req.body as { email?: unk
 const sessionAccountKey = (_req: Request, res: Response): string =>
   emailKey((res.locals.session as { user?: { email?: unknown } } | undefined)?.user?.email);
 
-export function createRateLimits(kv: KeyValueStore, settings: RateLimitSettings, logger: Logger, contextOf: ContextOf): RateLimits {
+export function createRateLimits(
+  kv: KeyValueStore,
+  settings: RateLimitSettings,
+  logger: Logger,
+  metrics: Metrics,
+  contextOf: ContextOf,
+): RateLimits {
   // Per address: the request context's client address honours TRUST_PROXY exactly, so an
   // X-Forwarded-For from a peer that is not a trusted proxy cannot change the key.
   const addressKey = (req: Request): string => ipKeyGenerator(contextOf(req).clientAddress || "unknown");
   const { windowMs } = settings;
-  const perAddress = limiter(kv, logger, "rl:addr:", settings.failuresPerAddress, windowMs, addressKey);
-  const perAccount = limiter(kv, logger, "rl:acct:", settings.failuresPerAccount, windowMs, accountKey);
+  const perAddress = limiter(kv, logger, metrics, "address", "rl:addr:", settings.failuresPerAddress, windowMs, addressKey);
+  const perAccount = limiter(kv, logger, metrics, "account", "rl:acct:", settings.failuresPerAccount, windowMs, accountKey);
   const wrongCurrentPassword = (status: number): boolean => status === 403;
   return {
     login: [perAddress, perAccount],
     signup: [perAddress],
     mail: [
-      limiter(kv, logger, "rl:mail-addr:", settings.failuresPerAddress, windowMs, addressKey, "every"),
-      limiter(kv, logger, "rl:mail-acct:", settings.mailRequestsPerAccount, windowMs, accountKey, "every"),
+      limiter(kv, logger, metrics, "address", "rl:mail-addr:", settings.failuresPerAddress, windowMs, addressKey, "every"),
+      limiter(kv, logger, metrics, "account", "rl:mail-acct:", settings.mailRequestsPerAccount, windowMs, accountKey, "every"),
     ],
-    tokens: [limiter(kv, logger, "rl:token-addr:", settings.failuresPerAddress, windowMs, addressKey, (status) => status === 400)],
+    tokens: [
+      limiter(
+        kv,
+        logger,
+        metrics,
+        "address",
+        "rl:token-addr:",
+        settings.failuresPerAddress,
+        windowMs,
+        addressKey,
+        (status) => status === 400,
+      ),
+    ],
     // The login counters themselves (same prefixes and keys): guesses here and at login add up.
     reauthentication: [
-      limiter(kv, logger, "rl:addr:", settings.failuresPerAddress, windowMs, addressKey, wrongCurrentPassword),
-      limiter(kv, logger, "rl:acct:", settings.failuresPerAccount, windowMs, sessionAccountKey, wrongCurrentPassword),
+      limiter(kv, logger, metrics, "address", "rl:addr:", settings.failuresPerAddress, windowMs, addressKey, wrongCurrentPassword),
+      limiter(kv, logger, metrics, "account", "rl:acct:", settings.failuresPerAccount, windowMs, sessionAccountKey, wrongCurrentPassword),
     ],
   };
 }

@@ -10,6 +10,7 @@ import type { OriginPolicy } from "../http/csrf.js";
 import type { ContextOf } from "../http/request-context.js";
 import type { RateLimits } from "../http/rate-limit.js";
 import type { Logger } from "../ops/logger.js";
+import type { Metrics } from "../ops/metrics.js";
 import type { Sessions } from "../session/sessions.js";
 import { methodNotAllowed } from "./guards.js";
 import { oidcRoutes, type OidcDeps } from "./oidc.js";
@@ -34,6 +35,7 @@ export interface RouteDeps {
   sessionCheck: SessionCheck;
   /** Sign-in with OpenID Connect providers (routes/oidc.ts). */
   oidc: OidcDeps;
+  metrics: Metrics;
 }
 
 export function authRouter(deps: RouteDeps): express.Router {

@@ -3,7 +3,7 @@
 // the seam in session/sessions.ts. With e-mail verification on, a signup asks the auth service to
 // mail a link; with it required, a signup signs nobody in and stores nothing, and a login of an
 // unverified account (right password only) answers 403 email_not_verified.
-import express from "express";
+import express, { type RequestHandler } from "express";
 import type { RefreshTokenGrant } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
 import type { SessionUser } from "../session/record.js";
@@ -20,10 +20,19 @@ function sessionUser(grant: RefreshTokenGrant, email: string): SessionUser {
 import { endSessionLink } from "./oidc.js";
 
 export function sessionRoutes(deps: RouteDeps): express.Router {
-  const { config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body } = deps;
+  const { config, logger, sessions, authClient, originPolicy, contextOf, rateLimits, body, metrics } = deps;
   const router = express.Router();
   const csrf = csrfGuard(originPolicy);
   const secureTransport = secureTransportGuard(config.cookieSecure, contextOf);
+  // Counts every login answer by what the user got: signed in, refused credentials, or held back.
+  const countLogin: RequestHandler = (_req, res, next) => {
+    res.once("finish", () => {
+      const result =
+        res.statusCode === 200 ? "ok" : res.statusCode === 401 ? "failed" : res.statusCode === 429 ? "rate_limited" : undefined;
+      if (result) metrics.login(result);
+    });
+    next();
+  };
 
   router.post("/signup", csrf, secureTransport, ...body, ...rateLimits.signup, sessions.middleware, async (req, res) => {
     const { email, password } = readCredentials(req.body, "signup");
@@ -41,7 +50,7 @@ export function sessionRoutes(deps: RouteDeps): express.Router {
   });
   router.all("/signup", methodNotAllowed("POST"));
 
-  router.post("/login", csrf, secureTransport, ...body, ...rateLimits.login, sessions.middleware, async (req, res) => {
+  router.post("/login", countLogin, csrf, secureTransport, ...body, ...rateLimits.login, sessions.middleware, async (req, res) => {
     const { email, password } = readCredentials(req.body, "login");
     let grant: RefreshTokenGrant;
     try {

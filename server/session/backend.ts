@@ -1,12 +1,12 @@
 // Where sessions live. One interface over the backends: the embedded SQLite file (no REDIS_URL),
-// and Redis or Redis Cluster through connect-redis. express-session uses `store` (through the seam
+// and Redis, Redis Cluster or Redis Sentinel through connect-redis. express-session uses `store` (through the seam
 // in sessions.ts, on the routes that create or end sessions); the hot paths read through `read`.
 import type { Store } from "express-session";
 import type { KeyValueStore } from "./key-value.js";
 import type { StoredSession } from "./record.js";
 
 export interface SessionBackend {
-  readonly kind: "embedded" | "redis" | "redis-cluster";
+  readonly kind: "embedded" | "redis" | "redis-cluster" | "redis-sentinel";
   readonly store: Store;
   readonly kv: KeyValueStore;
   /** Hot-path read of a session and its remaining TTL; null when the key holds nothing. */

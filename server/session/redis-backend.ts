@@ -1,11 +1,16 @@
 // The Redis backend: sessions through connect-redis, JWT cache, locks and counters as plain keys,
-// on a single Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES).
+// on a single Redis (REDIS_URL), a Redis Cluster (REDIS_CLUSTER_NODES) or a master found through
+// Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME), always through the redis client's own support.
 // Reliability: the client fails fast while Redis is down (no offline queue, a deadline on every operation,
 // bounded reconnect backoff), so requests get 503 in well under a second instead of hanging, and it
-// reconnects by itself when Redis is back. Every key has the `ae:` prefix and a TTL.
+// reconnects by itself when Redis is back; under Sentinel, the client follows the Sentinels' word on
+// who the master is (their `+switch-master` messages, and a rescan every few seconds), so during a
+// failover requests get 503 and then go to the new master without a restart. Every key has the `ae:`
+// prefix and a TTL.
 import { RedisStore } from "connect-redis";
-import { createClient, createCluster } from "redis";
+import { createClient, createCluster, createSentinel } from "redis";
 import type { SessionData } from "express-session";
+import type { RedisNodeAddress } from "../config.js";
 import type { Logger } from "../ops/logger.js";
 import { SESSION_KEY_PREFIX, type SessionBackend, type TtlOf } from "./backend.js";
 import type { Counter, KeyValueStore } from "./key-value.js";
@@ -15,8 +20,15 @@ import { guardStore, storeUnavailable } from "./store-errors.js";
 import { TrackedSessionReads } from "./tracked-reads.js";
 
 export interface RedisBackendOptions {
-  url?: string;
+  url?: string | undefined;
   clusterNodes?: string[];
+  /** Sentinels to ask for the master named `sentinelName`. */
+  sentinels?: RedisNodeAddress[];
+  sentinelName?: string | undefined;
+  /** Password of the Redis servers (master, replicas, cluster nodes; or the single Redis). */
+  password?: string | undefined;
+  /** Password of the Sentinels. */
+  sentinelPassword?: string | undefined;
   /** Per-command deadline; a hung Redis answers 503 after this. */
   commandTimeoutMs?: number;
   /** How long start-up waits for the first connection. */
@@ -54,22 +66,39 @@ return 0`;
 /** Reconnect quickly at first, then every second at most: recovery comes soon after Redis does. */
 const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1_000);
 
-type AnyRedis = ReturnType<typeof createClient> | ReturnType<typeof createCluster>;
+/** How often the Sentinel client asks the Sentinels who the master is, besides their pushed messages. */
+const SENTINEL_SCAN_MS = 5_000;
+
+type AnyRedis = ReturnType<typeof createClient> | ReturnType<typeof createCluster> | ReturnType<typeof createSentinel>;
 
 export async function createRedisBackend(options: RedisBackendOptions): Promise<SessionBackend> {
   const commandTimeoutMs = options.commandTimeoutMs ?? 500;
   const socket = { connectTimeout: 1_000, reconnectStrategy, keepAlive: true as const };
+  const password = options.password;
   const cluster = (options.clusterNodes?.length ?? 0) > 0;
+  const sentinel = (options.sentinels?.length ?? 0) > 0;
   const client: AnyRedis = cluster
     ? createCluster({
         rootNodes: options.clusterNodes!.map((url) => ({ url })),
-        defaults: { socket, disableOfflineQueue: true },
+        defaults: { socket, disableOfflineQueue: true, password },
       })
-    : createClient({
-        url: options.url,
-        socket,
-        disableOfflineQueue: true,
-      });
+    : sentinel
+      ? createSentinel({
+          name: options.sentinelName!,
+          sentinelRootNodes: options.sentinels!,
+          nodeClientOptions: { socket, disableOfflineQueue: true, password },
+          sentinelClientOptions: { socket, password: options.sentinelPassword },
+          scanInterval: SENTINEL_SCAN_MS,
+          // The master's and the Sentinels' connection errors come to the one handler below.
+          passthroughClientErrorEvents: true,
+        })
+      : createClient({
+          url: options.url,
+          socket,
+          disableOfflineQueue: true,
+          password,
+        });
+  const where = options.url ?? (cluster ? options.clusterNodes!.join(",") : options.sentinels!.map((n) => `${n.host}:${n.port}`).join(","));
 
   let lastError = "";
   client.on("error", (error: Error) => {
@@ -81,16 +110,24 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     if (lastError) options.logger.info({ event: "redis_ready" }, "redis connection ready");
     lastError = "";
   });
+  if (sentinel) {
+    client.on("topology-change", (change: { type: string; node?: RedisNodeAddress }) => {
+      if (change.type !== "MASTER_CHANGE") return;
+      lastError = "";
+      options.logger.info(
+        { event: "redis_master_change", master: `${change.node?.host}:${change.node?.port}` },
+        "redis sentinel: following the new master",
+      );
+    });
+  }
 
   // At start-up, a Redis that cannot be reached is a clear error rather than a process that never
   // listens (the client would otherwise retry for ever). Later outages are ridden out: 503 meanwhile.
   try {
     await withDeadline<unknown>(client.connect() as Promise<unknown>, options.startupTimeoutMs ?? 10_000);
   } catch (error) {
-    client.destroy();
-    throw new Error(`cannot connect to Redis at ${options.url ?? options.clusterNodes?.join(",")}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    void Promise.resolve(client.destroy()).catch(() => undefined);
+    throw new Error(`cannot connect to Redis at ${where}: ${(error as Error).message}`, { cause: error });
   }
 
   // The client's command methods are typed per variant; the handful used here behave the same.
@@ -103,12 +140,14 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
 
   // Single Redis: hot reads go through a tracked per-process cache (tracked-session-reads.ts). A Redis
   // that refuses RESP3 tracking (older than 6, or a proxy in front) keeps plain reads. Redis Cluster
-  // reads straight through: tracking would need a connection per master.
+  // reads straight through: tracking would need a connection per master. So does Sentinel: the copies
+  // are only as coherent as one master's invalidations, and after a failover the old master (now a
+  // replica) could still answer from before the switch; a read per request always asks the master.
   let tracked: TrackedSessionReads | undefined;
-  if (!cluster) {
+  if (!cluster && !sentinel) {
     try {
       tracked = await TrackedSessionReads.connect(
-        { url: options.url!, socket, commandTimeoutMs, logger: options.logger },
+        { url: options.url!, password, socket, commandTimeoutMs, logger: options.logger },
         options.startupTimeoutMs ?? 10_000,
       );
     } catch (error) {
@@ -175,7 +214,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   };
 
   return {
-    kind: cluster ? "redis-cluster" : "redis",
+    kind: cluster ? "redis-cluster" : sentinel ? "redis-sentinel" : "redis",
     store,
     kv,
     async read(sid): Promise<StoredSession | null> {
@@ -223,7 +262,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
         tracked?.close(deadlineMs),
         closeWithin(
           () => client.close(),
-          () => client.destroy(),
+          () => void Promise.resolve(client.destroy()).catch(() => undefined),
           deadlineMs,
         ),
       ]);

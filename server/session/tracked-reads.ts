@@ -35,13 +35,21 @@ interface CachedSession {
 
 export interface TrackedSessionReadsOptions {
   url: string;
+  password?: string | undefined;
   socket: RedisClientOptions["socket"];
   commandTimeoutMs: number;
   logger: Logger;
 }
 
 const trackingClient = (options: TrackedSessionReadsOptions) =>
-  createClient({ url: options.url, socket: options.socket, RESP: 3, emitInvalidate: true, disableOfflineQueue: true });
+  createClient({
+    url: options.url,
+    password: options.password,
+    socket: options.socket,
+    RESP: 3,
+    emitInvalidate: true,
+    disableOfflineQueue: true,
+  });
 
 export class TrackedSessionReads {
   private readonly entries = new Map<string, CachedSession>();

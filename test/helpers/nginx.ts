@@ -1,20 +1,24 @@
-// A real nginx (Debian's) for tests, on a free port, with a generated configuration in a temporary
-// folder (pid, logs and temp paths there too: nothing outside it is touched), started in the
-// foreground so that the test owns the process and stops it by pid.
+// A real nginx (Debian's /usr/sbin/nginx) per test file, never the system one: a generated config in
+// a temporary prefix directory (pid, logs and temp paths there too), one process (`master_process
+// off`, `daemon off`) on a free loopback port, stopped by its pid. `forwardAuthConfig` writes the
+// documented forward-auth setup (README): `auth_request` to the session server's /auth/verify,
+// `auth_request_set` and `proxy_set_header Authorization` in front of an upstream; `nginxSnippet`
+// takes a configuration block out of the README, so a test runs exactly what the README shows.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "./free-port.js";
 
-export const NGINX = "/usr/sbin/nginx";
+const NGINX = "/usr/sbin/nginx";
 
 export interface Nginx {
+  /** `http://127.0.0.1:<port>`. */
   url: string;
   port: number;
   pid: number;
-  /** The access and error logs nginx wrote so far. */
+  /** nginx's error log so far. */
   errorLog(): string;
   stop(): Promise<void>;
 }
@@ -24,7 +28,56 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-function listening(port: number): Promise<boolean> {
+/** The `http { … }` body of a forward-auth setup: `/` is protected, `/_verify` asks the session server. */
+export function forwardAuthConfig(options: { port: number; verifyOrigin: string; upstreamOrigin: string; authPrefix?: string }): string {
+  const verify = new URL(options.verifyOrigin);
+  const upstream = new URL(options.upstreamOrigin);
+  return `
+    upstream session_server_verify { server ${verify.host}; keepalive 8; }
+    upstream app { server ${upstream.host}; keepalive 8; }
+    server {
+      listen 127.0.0.1:${options.port};
+      location = /_verify {
+        internal;
+        proxy_pass http://session_server_verify${options.authPrefix ?? "/auth"}/verify;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+        proxy_set_header X-Forwarded-Method $request_method;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $http_host;
+        proxy_set_header X-Forwarded-Uri $request_uri;
+      }
+      location / {
+        auth_request /_verify;
+        auth_request_set $auth_authorization $upstream_http_authorization;
+        auth_request_set $auth_user $upstream_http_x_auth_request_user;
+        auth_request_set $auth_email $upstream_http_x_auth_request_email;
+        proxy_set_header Authorization $auth_authorization;
+        proxy_set_header X-Auth-Request-User $auth_user;
+        proxy_set_header X-Auth-Request-Email $auth_email;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass http://app;
+      }
+    }`;
+}
+
+/** An `http { … }` body of one server on `port` holding `directives` (location blocks, say). */
+export function serverConfig(port: number, directives: string): string {
+  return `server {\n  listen 127.0.0.1:${port};\n  ${directives}\n}`;
+}
+
+/** The first ```nginx block of a Markdown text after `heading`, with 127.0.0.1:3000 pointed at `origin`. */
+export function nginxSnippet(markdown: string, heading: string, origin: string): string {
+  const section = markdown.slice(markdown.indexOf(heading));
+  const block = /```nginx\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error(`no nginx block after "${heading}"`);
+  return block[1]!.replaceAll("http://127.0.0.1:3000", origin);
+}
+
+function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: "127.0.0.1" });
     socket.once("connect", () => {
@@ -35,50 +88,53 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Starts nginx with `serverBlock` (the directives inside `server { … }`, e.g. `location` blocks) on a
- * free port of 127.0.0.1; `httpBlock` adds directives to `http { … }` (upstreams, say).
- */
-export async function startNginx(serverBlock: string, httpBlock = ""): Promise<Nginx> {
-  const dir = mkdtempSync(path.join(tmpdir(), "ae-nginx-"));
+/** Starts nginx on a free port with `http(port)` as the body of its http block (see forwardAuthConfig, serverConfig). */
+export async function startNginx(http: (port: number) => string): Promise<Nginx> {
   const port = await freePort();
-  const conf = `
-worker_processes 1;
-daemon off;
+  const dir = mkdtempSync(path.join(tmpdir(), "ae-nginx-"));
+  for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(dir, sub));
+  const errorLog = path.join(dir, "error.log");
+  writeFileSync(errorLog, "");
+  writeFileSync(
+    path.join(dir, "nginx.conf"),
+    `daemon off;
+master_process off;
 pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
+error_log ${errorLog} warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/client_body;
+  client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  ${httpBlock}
-  server {
-    listen 127.0.0.1:${port};
-    ${serverBlock}
-  }
+  ${http(port)}
 }
-`;
-  writeFileSync(path.join(dir, "nginx.conf"), conf);
-  const child = spawn(NGINX, ["-p", dir, "-c", path.join(dir, "nginx.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+`,
+  );
+  const child = spawn(NGINX, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", errorLog], { stdio: ["ignore", "ignore", "pipe"] });
   live.add(child);
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) =>
     child.once("exit", () => {
       live.delete(child);
       resolve();
     }),
   );
+  const readLog = (): string => {
+    try {
+      return readFileSync(errorLog, "utf8");
+    } catch {
+      return "";
+    }
+  };
   const deadline = Date.now() + 10_000;
-  while (!(await listening(port))) {
+  while (!(await portAnswers(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`nginx did not start:\n${output}\n${conf}`);
+      throw new Error(`nginx did not start on port ${port}:\n${stderr}\n${readLog()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -86,21 +142,13 @@ http {
     url: `http://127.0.0.1:${port}`,
     port,
     pid: child.pid!,
-    errorLog: () => output,
+    errorLog: readLog,
     async stop() {
-      child.kill("SIGQUIT");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** The first ```nginx block of a Markdown text after `heading`, with 127.0.0.1:3000 pointed at `origin`. */
-export function nginxSnippet(markdown: string, heading: string, origin: string): string {
-  const section = markdown.slice(markdown.indexOf(heading));
-  const block = /```nginx\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error(`no nginx block after "${heading}"`);
-  return block[1]!.replaceAll("http://127.0.0.1:3000", origin);
 }

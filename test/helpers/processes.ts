@@ -35,6 +35,12 @@ function newestMtime(dir: string): number {
 
 let serverSourcesMtime: number | undefined;
 
+/** Whether `built` (a file under dist/server) is newer than every source under server/. */
+export function builtFromCurrentSources(built: string): boolean {
+  serverSourcesMtime ??= newestMtime(path.join(ROOT, "server"));
+  return fs.existsSync(built) && fs.statSync(built).mtimeMs > serverSourcesMtime;
+}
+
 /**
  * Node arguments that run a TypeScript entry point of server/ (`server/main.ts`): its build under
  * dist/server when that is newer than every source (`npm test` builds first; starting a build is a
@@ -42,9 +48,7 @@ let serverSourcesMtime: number | undefined;
  */
 export function entryArgs(entry: string): string[] {
   const built = path.join(ROOT, "dist/server", entry.replace(/\.ts$/, ".js"));
-  serverSourcesMtime ??= newestMtime(path.join(ROOT, "server"));
-  if (fs.existsSync(built) && fs.statSync(built).mtimeMs > serverSourcesMtime) return [built];
-  return ["--import", "tsx", entry];
+  return builtFromCurrentSources(built) ? [built] : ["--import", "tsx", entry];
 }
 
 export function startProcess(
@@ -53,11 +57,12 @@ export function startProcess(
   env: Record<string, string | undefined>,
   ready: RegExp,
   timeoutMs = 30_000,
+  cwd = ROOT,
 ): Promise<TestProcess> {
   const clean = Object.fromEntries(
     Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter(([, v]) => v !== undefined),
   ) as Record<string, string>;
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: clean, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd, env: clean, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   let output = "";
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {

@@ -212,14 +212,19 @@ export interface SentRequest {
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export class CookieClient {
-  readonly jar = new Map<string, string>();
   /** Every response this client received, in order. */
   readonly history: SentRequest[] = [];
 
   constructor(
     readonly baseUrl: string,
     private readonly options: ClientOptions = {},
+    readonly jar = new Map<string, string>(),
   ) {}
+
+  /** The same browser (this jar) talking to another origin, such as an internal listener. */
+  at(baseUrl: string, options: ClientOptions = {}): CookieClient {
+    return new CookieClient(baseUrl, options, this.jar);
+  }
 
   /** The jar as a Cookie header value. */
   cookieHeader(): string {

@@ -133,6 +133,14 @@ describe("loadConfig", () => {
     ["MAIL_FROM", "nobody"],
     ["LINK_ORIGINS", "not an origin"],
     ["REQUIRE_EMAIL_VERIFICATION", "perhaps"],
+    ["FORWARD_AUTH_PORT", "internal"],
+    ["METRICS_PORT", "70000"],
+    ["METRICS_ALLOW", "prometheus.internal"],
+    ["METRICS_ALLOW", "10.0.0.0/33"],
+    ["METRICS_ALLOW", "127.0.0.1,*"],
+    ["REDIS_SENTINELS", "sentinel-1"],
+    ["REDIS_SENTINELS", "sentinel-1:26379,sentinel-2:port"],
+    ["REDIS_SENTINELS", "redis://sentinel-1:26379"],
   ])("%s=%j throws ConfigError naming the variable", (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
@@ -209,6 +217,71 @@ describe("loadConfig", () => {
     [{ REQUIRE_EMAIL_VERIFICATION: "true", AUTH_FEATURES: "password-reset" }, "AUTH_FEATURES"],
   ])("a link URL outside an explicit LINK_ORIGINS, or verification required but off: ConfigError naming %j's culprit", (env, variable) => {
     expect(configError(env).message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it("reads the forward-auth, metrics and Sentinel variables", () => {
+    const config = loadConfig({
+      FORWARD_AUTH_PORT: "4180",
+      METRICS_PORT: "9464",
+      METRICS_ALLOW: "10.0.0.5, 10.1.0.0/16,::1",
+      REDIS_SENTINELS: "sentinel-1:26379, 10.0.0.7:26380,[fd00::7]:26381",
+      REDIS_SENTINEL_NAME: "sessions",
+      REDIS_PASSWORD: "data-secret",
+      REDIS_SENTINEL_PASSWORD: "sentinel-secret",
+    });
+    expect(config).toMatchObject({
+      forwardAuthPort: 4180,
+      metricsPort: 9464,
+      metricsAllow: ["10.0.0.5", "10.1.0.0/16", "::1"],
+      redisUrl: undefined,
+      redisSentinels: [
+        { host: "sentinel-1", port: 26379 },
+        { host: "10.0.0.7", port: 26380 },
+        { host: "fd00::7", port: 26381 },
+      ],
+      redisSentinelName: "sessions",
+      redisPassword: "data-secret",
+      redisSentinelPassword: "sentinel-secret",
+    });
+    expect(loadConfig({})).toMatchObject({ forwardAuthPort: undefined, metricsPort: undefined, metricsAllow: [], redisSentinels: [] });
+  });
+
+  it("REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other: any two set is a ConfigError naming them", () => {
+    const url = { REDIS_URL: "redis://127.0.0.1:6390" };
+    const sentinels = { REDIS_SENTINELS: "127.0.0.1:26379", REDIS_SENTINEL_NAME: "mymaster" };
+    const cluster = { REDIS_CLUSTER_NODES: "127.0.0.1:7000,127.0.0.1:7001" };
+    for (const [env, names] of [
+      [{ ...url, ...sentinels }, ["REDIS_URL", "REDIS_SENTINELS"]],
+      [{ ...url, ...cluster }, ["REDIS_URL", "REDIS_CLUSTER_NODES"]],
+      [{ ...sentinels, ...cluster }, ["REDIS_SENTINELS", "REDIS_CLUSTER_NODES"]],
+      [{ ...url, ...sentinels, ...cluster }, ["REDIS_URL", "REDIS_SENTINELS", "REDIS_CLUSTER_NODES"]],
+    ] as const) {
+      const message = configError(env).message;
+      expect(message.startsWith(`${names[0]}: `)).toBe(true);
+      for (const name of names) expect(message).toContain(name);
+      expect(message).not.toContain("\n");
+    }
+  });
+
+  it("REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the Sentinel settings need REDIS_SENTINELS, and REDIS_PASSWORD a Redis", () => {
+    expect(configError({ REDIS_SENTINELS: "127.0.0.1:26379" }).message).toMatch(/^REDIS_SENTINEL_NAME: .*required/);
+    expect(configError({ REDIS_SENTINEL_NAME: "mymaster" }).message).toMatch(/^REDIS_SENTINEL_NAME: .*REDIS_SENTINELS/);
+    expect(configError({ REDIS_URL: "redis://127.0.0.1:6390", REDIS_SENTINEL_PASSWORD: "x" }).message).toMatch(
+      /^REDIS_SENTINEL_PASSWORD: /,
+    );
+    expect(configError({ REDIS_PASSWORD: "x" }).message).toMatch(/^REDIS_PASSWORD: /);
+    expect(configError({ REDIS_URL: "redis://:inline@127.0.0.1:6390", REDIS_PASSWORD: "x" }).message).toMatch(
+      /^REDIS_PASSWORD: .*one place/,
+    );
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6390", REDIS_PASSWORD: "x" }).redisPassword).toBe("x");
+  });
+
+  it("each listener needs its own port: FORWARD_AUTH_PORT or METRICS_PORT equal to another is a ConfigError", () => {
+    expect(configError({ PORT: "8080", FORWARD_AUTH_PORT: "8080" }).message).toMatch(/^FORWARD_AUTH_PORT: 8080 is PORT/);
+    expect(configError({ FORWARD_AUTH_PORT: "4180", METRICS_PORT: "4180" }).message).toMatch(/^METRICS_PORT: 4180 is FORWARD_AUTH_PORT/);
+    expect(configError({ METRICS_PORT: "3000" }).message).toMatch(/^METRICS_PORT: 3000 is PORT/);
+    // Port 0 asks for any free port, so it may repeat.
+    expect(loadConfig({ PORT: "0", FORWARD_AUTH_PORT: "0", METRICS_PORT: "0" })).toMatchObject({ forwardAuthPort: 0, metricsPort: 0 });
   });
 
   it("a ConfigError message says what is wrong, on one line", () => {
@@ -317,6 +390,16 @@ describe("security 25: production refuses unsafe settings", () => {
     expect(config.sessionSecretGenerated).toBe(false);
     // 32 bytes, counted as bytes: 11 three-byte characters are enough, 16 two-byte ones exactly.
     expect(() => loadConfig({ ...production, SESSION_SECRET: "é".repeat(16) })).not.toThrow();
+  });
+
+  it("accepts Redis Sentinel as the production store", () => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      SESSION_SECRET: SECRET_32,
+      REDIS_SENTINELS: "10.0.0.7:26379",
+      REDIS_SENTINEL_NAME: "m",
+    });
+    expect(config.redisSentinels).toEqual([{ host: "10.0.0.7", port: 26379 }]);
   });
 
   it("ALLOW_EMBEDDED_STORE=true is the one explicit way to run production on the embedded store", () => {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
-import { nginxSnippet, startNginx, type Nginx } from "../../helpers/nginx.js";
+import { nginxSnippet, serverConfig, startNginx, type Nginx } from "../../helpers/nginx.js";
 import { PASSWORD, startTestSessionServer, uniqueEmail, type TestSessionServer } from "../../helpers/session-server.js";
 
 const README = readFileSync(path.resolve(import.meta.dirname, "../../../README.md"), "utf8");
@@ -22,7 +22,7 @@ beforeAll(async () => {
   server = await startTestSessionServer({
     env: { TRUST_PROXY: "1", RATE_LIMIT_ADDRESS_FAILURES: String(ADDRESS_FAILURES), UPSTREAMS: `echo=${echo.origin}/base` },
   });
-  nginx = await startNginx(nginxSnippet(README, "## Deployment", server.url));
+  nginx = await startNginx((port) => serverConfig(port, nginxSnippet(README, "## Deployment", server.url)));
 });
 afterAll(async () => {
   await nginx?.stop();

@@ -1,5 +1,6 @@
-// TRUST_PROXY means one thing on every path (security.md 34): the /auth routes, the session check
-// and the gateway all take the scheme, the origin and the client address from the request context,
+// TRUST_PROXY means one thing on every path (security.md 34): the /auth routes, the session check,
+// the gateway and forward auth (the internal FORWARD_AUTH_PORT listener) all take the scheme, the
+// origin and the client address from the request context,
 // which applies Express's `trust proxy` semantics exactly. Every test client connects from 127.0.0.1,
 // so a setting trusts the test's forwarded headers exactly when it trusts that peer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +34,7 @@ describe.each(SETTINGS)("TRUST_PROXY %s", (_label, trustProxy, trusted) => {
   let server: TestSessionServer;
   beforeAll(async () => {
     server = await startTestSessionServer({
-      env: { TRUST_PROXY: trustProxy, UPSTREAMS: `echo=${echo.origin}/base`, RATE_LIMIT_ADDRESS_FAILURES: "3" },
+      env: { TRUST_PROXY: trustProxy, UPSTREAMS: `echo=${echo.origin}/base`, RATE_LIMIT_ADDRESS_FAILURES: "3", FORWARD_AUTH_PORT: "0" },
     });
   });
   afterAll(async () => {
@@ -71,6 +72,15 @@ describe.each(SETTINGS)("TRUST_PROXY %s", (_label, trustProxy, trusted) => {
     const client = server.client();
     expect((await client.post("/auth/signup", { email: uniqueEmail("ctx"), password: PASSWORD })).status).toBe(201);
     const response = await client.post("/api/echo/context", { x: 1 }, { headers: { ...SPOOFED, origin: "https://spoofed.example" } });
+    expect(response.status).toBe(trusted ? 200 : 403);
+  });
+
+  it("forward auth: an unsafe original method's origin check follows X-Forwarded-Host and -Proto exactly when the peer is a trusted proxy", async () => {
+    const client = server.client();
+    expect((await client.post("/auth/signup", { email: uniqueEmail("ctx"), password: PASSWORD })).status).toBe(201);
+    const response = await client.at(server.running.forwardAuthUrl!).get("/auth/verify", {
+      headers: { ...SPOOFED, origin: "https://spoofed.example", "x-forwarded-method": "POST", "x-csrf": "1" },
+    });
     expect(response.status).toBe(trusted ? 200 : 403);
   });
 
