@@ -2,6 +2,7 @@
 // and the Svelte runtime, plus dist/auth-elements.d.ts (what components/auth-elements.d.ts holds,
 // generated afresh from the sources, so that a build never ships stale types).
 // dist/ is shared with the server build (dist/server/), so it is never emptied here.
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig, type Plugin } from "vite";
@@ -17,19 +18,23 @@ const elementFiles = new Set(elementSources(root));
 const isElementSource = (file: string): boolean => elementFiles.has(file.split("?")[0]!);
 
 /**
- * Svelte's compiled custom elements subclass HTMLElement when the module loads, which throws in
- * Node. Guard that one call so `import("auth-elements")` during server-side rendering is harmless;
- * fail the build if Svelte's output changes shape and the guard no longer applies.
+ * Svelte compiles each element into a call of its `$.create_custom_element`; call ours instead
+ * (components/custom-element.svelte.ts: the same arguments, without Svelte's 2 KB class-component
+ * layer that our elements do not use), and only where there is a DOM, so that
+ * `import("auth-elements")` during server-side rendering is harmless. Fail the build if Svelte's
+ * output changes shape and the call is no longer there.
  */
-function ssrSafeCustomElements(): Plugin {
+function ownCustomElements(): Plugin {
   const call = "$.create_custom_element(";
+  const module = JSON.stringify(path.join(root, "components/custom-element.svelte.ts"));
   return {
-    name: "auth-elements:ssr-safe-custom-elements",
+    name: "auth-elements:own-custom-elements",
     enforce: "post",
     transform(code, id) {
       if (!isElementSource(id)) return;
       if (!code.includes(call)) this.error(`expected ${call} in the compiled ${id}`);
-      return { code: code.replace(call, `typeof HTMLElement == "function" && ${call}`), map: null };
+      const guarded = code.replace(call, `typeof HTMLElement == "function" && createCustomElement(`);
+      return { code: `import { createCustomElement } from ${module};\n${guarded}`, map: null };
     },
   };
 }
@@ -58,7 +63,7 @@ export default defineConfig({
       // The elements' attributes come from their @attr JSDoc; their <slot>s stay native.
       preprocess: [elementPropsPreprocessor(isElementSource), nativeSlotsPreprocessor(isElementSource)],
     }),
-    ssrSafeCustomElements(),
+    ownCustomElements(),
     publicTypesFile(),
   ],
   // nanostores reads process.env.NODE_ENV; a library build must not leave `process` in the browser.
