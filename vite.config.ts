@@ -1,7 +1,10 @@
 // Builds dist/auth-elements.js: one minified ES module with the four custom elements, the store
 // and the Svelte runtime, plus dist/auth-elements.d.ts (what components/auth-elements.d.ts holds,
 // generated afresh from the sources, so that a build never ships stale types).
-// dist/ is shared with the server build (dist/server/), so it is never emptied here.
+// Beside it, dist/locales/: one module per language but English, which the entry imports when an
+// element first speaks it. dist/ is shared with the server build (dist/server/), so it is never
+// emptied here; only the locale folder is.
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
@@ -39,6 +42,17 @@ function ownCustomElements(): Plugin {
   };
 }
 
+/** dist/ is not emptied (the server build lives there too), but stale chunks and locales must go: the folder holds only what this build made. */
+function freshChunkFolders(): Plugin {
+  return {
+    name: "auth-elements:fresh-chunk-folders",
+    apply: "build",
+    buildStart() {
+      for (const folder of ["locales"]) fs.rmSync(path.join(root, "dist", folder), { recursive: true, force: true });
+    },
+  };
+}
+
 function publicTypesFile(): Plugin {
   return {
     name: "auth-elements:types",
@@ -64,6 +78,7 @@ export default defineConfig({
       preprocess: [elementPropsPreprocessor(isElementSource), nativeSlotsPreprocessor(isElementSource)],
     }),
     ownCustomElements(),
+    freshChunkFolders(),
     publicTypesFile(),
   ],
   // nanostores reads process.env.NODE_ENV; a library build must not leave `process` in the browser.
@@ -78,7 +93,7 @@ export default defineConfig({
     rolldownOptions: {
       // Vite keeps whitespace and /*@__PURE__*/ comments in ES library builds for downstream
       // bundlers; this file is also loaded as is by <script type="module">, so it ships minified.
-      output: { minify: { codegen: true }, comments: false },
+      output: { minify: { codegen: true }, comments: false, chunkFileNames: "locales/[name].js" },
     },
     lib: {
       entry: "components/index.ts",

@@ -100,7 +100,7 @@ export type Messages = Record<MessageKey, string>;
 export interface ConfigureOptions {
   /** The session server's auth base URL for the store and every element without its own `endpoint`. */
   endpoint?: string;
-  /** Per language (`en`, `nl`, or a new one), messages that replace the built-in ones; missing keys fall back to English. */
+  /** Per language (`en`, `nl`, or a new one), messages that replace the built-in ones (they win over a locale module that loads later); missing keys fall back to English. */
   messages?: Record<string, Partial<Messages>>;
 }
 
@@ -122,8 +122,8 @@ export declare function refreshSession(options?: RequestOptions): Promise<Sessio
 /** `fetch` with credentials and `X-CSRF: 1`; a 401 flips the session to anonymous and fires `auth-session-expired`. */
 export declare function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 export declare function configure(options: ConfigureOptions): void;
-/** Built-in messages (read-only copies). */
-export declare const messages: Readonly<Record<"en" | "nl", Readonly<Messages>>>;
+/** The built-in English (a read-only copy); other languages load on demand (`dist/locales/<lang>.js`). */
+export declare const messages: Readonly<{ en: Readonly<Messages> }>;
 
 // The elements: generated from their JSDoc.
 

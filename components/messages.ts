@@ -1,8 +1,15 @@
 // UI strings and the text for every error and violation code the session server's /auth routes
-// return, in English and Dutch (gateway-only codes never reach an element). Elements translate by
-// code; unknown codes show `unknown_error`; configure({messages}) overrides or adds languages.
+// return (gateway-only codes never reach an element). Elements translate by code; unknown codes
+// show `unknown_error`; configure({messages}) overrides or adds languages. English is built in;
+// other languages are one module each (locales/), loaded the first time an element speaks one
+// (dist/locales/<lang>.js): until it arrives the element shows English.
 import type { MessageKey, Messages } from "./auth-elements.js";
 import { page } from "./page-state.js";
+
+/** The languages that load on demand, by base language ("nl-BE" speaks "nl"). */
+const LOCALES: Record<string, () => Promise<{ default: Messages }>> = {
+  nl: () => import("./locales/nl.js"),
+};
 
 const en: Messages = {
   email_label: "E-mail",
@@ -37,40 +44,23 @@ const en: Messages = {
   unknown_error: "Something went wrong. Try again.",
 };
 
-const nl: Messages = {
-  email_label: "E-mailadres",
-  password_label: "Wachtwoord",
-  login_submit: "Inloggen",
-  signup_submit: "Account aanmaken",
-  logout_label: "Uitloggen",
-  required: "Vul dit veld in.",
-  email_required: "Vul je e-mailadres in.",
-  password_required: "Vul je wachtwoord in.",
-  invalid_email: "Vul een geldig e-mailadres in.",
-  too_short: "Deze waarde is te kort.",
-  password_too_short: "Gebruik minstens {min} tekens.",
-  too_long: "Deze waarde is te lang.",
-  already_used: "Deze waarde is al in gebruik.",
-  email_already_used: "Er bestaat al een account met dit e-mailadres.",
-  invalid: "Deze waarde is niet geldig.",
-  validation_failed: "Controleer de gemarkeerde velden.",
-  invalid_credentials: "Onjuist e-mailadres of wachtwoord.",
-  rate_limited: "Te veel pogingen. Probeer het over {seconds} s opnieuw.",
-  auth_unavailable: "De dienst is niet beschikbaar. Probeer het later opnieuw.",
-  auth_timeout: "De dienst is niet beschikbaar: er kwam niet op tijd antwoord. Probeer het later opnieuw.",
-  session_store_unavailable: "De dienst is niet beschikbaar. Probeer het zo opnieuw.",
-  unauthenticated: "Je bent niet ingelogd.",
-  session_expired: "Je sessie is verlopen. Log opnieuw in.",
-  bad_request: "Het verzoek kon niet worden verwerkt.",
-  payload_too_large: "De invoer is te lang.",
-  unsupported_media_type: "Het verzoek kon niet worden verwerkt.",
-  csrf_rejected: "Het verzoek is geweigerd. Herlaad de pagina en probeer het opnieuw.",
-  internal_error: "Er ging iets mis. Probeer het opnieuw.",
-  network_error: "De server is niet bereikbaar. Controleer je verbinding.",
-  unknown_error: "Er ging iets mis. Probeer het opnieuw.",
-};
+export const messages = { en: Object.freeze(en) };
 
-export const messages = { en: Object.freeze(en), nl: Object.freeze(nl) };
+/** The loaded locales (or the loading), by base language. */
+const locales: Record<string, Partial<Messages> | Promise<void>> = {};
+
+const baseOf = (lang: string): string => lang.toLowerCase().split("-")[0]!;
+
+/** Starts loading the module of `lang`'s language once; resolves when it is in (undefined: nothing to load). */
+export function loadLocale(lang: string): Promise<void> | undefined {
+  const base = baseOf(lang);
+  if (locales[base] || !LOCALES[base]) return;
+  // A module that does not arrive leaves English for the rest of the page's life (no retry loop).
+  return (locales[base] = LOCALES[base]().then(
+    (module) => void (locales[base] = module.default),
+    () => void (locales[base] = {}),
+  ));
+}
 
 export function isMessageKey(key: string): key is MessageKey {
   return key in en;
@@ -78,11 +68,11 @@ export function isMessageKey(key: string): key is MessageKey {
 
 /** The text of `key` for `lang` ("nl-BE" uses "nl"), overrides first, English as the last resort. */
 export function t(lang: string, key: MessageKey, params?: Record<string, string | number>): string {
-  const base = lang.toLowerCase().split("-")[0] ?? "";
+  const base = baseOf(lang);
   const text =
     page.messages[lang]?.[key] ??
     page.messages[base]?.[key] ??
-    (messages as Record<string, Messages>)[base]?.[key] ??
+    (locales[base] as Partial<Messages> | undefined)?.[key] ??
     page.messages.en?.[key] ??
     en[key];
   return text.replace(/\{(\w+)\}/g, (all, name: string) => String(params?.[name] ?? all));

@@ -69,7 +69,7 @@ describe("<auth-signup>", () => {
 
   it("speaks Dutch under lang=nl", async () => {
     const element = await renderSignup(html`<auth-signup lang="nl"></auth-signup>`);
-    expect(element.querySelector('button[type="submit"]')!.textContent!.trim()).to.equal("Account aanmaken");
+    await until(() => element.querySelector('button[type="submit"]')!.textContent!.trim() === "Account aanmaken", 2000, "Dutch");
     expect(field(element, "password").labels?.[0]?.textContent?.trim()).to.equal("Wachtwoord");
     submitForm(element, "", "");
     const email = field(element, "email");
