@@ -1,9 +1,10 @@
-// Builds dist/auth-elements.js: one minified ES module with the four custom elements, the store
-// and the Svelte runtime, plus dist/auth-elements.d.ts (what components/auth-elements.d.ts holds,
-// generated afresh from the sources, so that a build never ships stale types).
-// Beside it, dist/locales/: one module per language but English, which the entry imports when an
-// element first speaks it. dist/ is shared with the server build (dist/server/), so it is never
-// emptied here; only the locale folder is.
+// Builds dist/auth-elements.js: one minified ES module with the four original custom elements, the
+// store and the Svelte runtime; beside it dist/chunks/ (the newer elements and the store's account
+// actions, which the entry imports when first needed and which import the runtime back from it)
+// and dist/locales/ (one module per language but English); plus dist/auth-elements.d.ts (what
+// components/auth-elements.d.ts holds, generated afresh from the sources, so that a build never
+// ships stale types). dist/ is shared with the server build (dist/server/), so it is never emptied
+// here; only the chunk and locale folders are.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,13 +43,13 @@ function ownCustomElements(): Plugin {
   };
 }
 
-/** dist/ is not emptied (the server build lives there too), but stale chunks and locales must go: the folder holds only what this build made. */
+/** dist/ is not emptied (the server build lives there too), but stale chunks and locales must go: check-size counts every file in dist/chunks/. */
 function freshChunkFolders(): Plugin {
   return {
     name: "auth-elements:fresh-chunk-folders",
     apply: "build",
     buildStart() {
-      for (const folder of ["locales"]) fs.rmSync(path.join(root, "dist", folder), { recursive: true, force: true });
+      for (const folder of ["chunks", "locales"]) fs.rmSync(path.join(root, "dist", folder), { recursive: true, force: true });
     },
   };
 }
@@ -91,9 +92,17 @@ export default defineConfig({
     sourcemap: false,
     minify: "oxc",
     rolldownOptions: {
+      // The entry may export internal bindings to the newer elements' chunks, so that what they
+      // share with it (the Svelte runtime, the store) stays in the entry instead of a third file.
+      preserveEntrySignatures: "allow-extension",
       // Vite keeps whitespace and /*@__PURE__*/ comments in ES library builds for downstream
       // bundlers; this file is also loaded as is by <script type="module">, so it ships minified.
-      output: { minify: { codegen: true }, comments: false, chunkFileNames: "locales/[name].js" },
+      output: {
+        minify: { codegen: true },
+        comments: false,
+        // Stable names (the entry has none either): the newer elements' code, and the locales.
+        chunkFileNames: (chunk) => (chunk.facadeModuleId?.includes("/components/locales/") ? "locales/[name].js" : "chunks/[name].js"),
+      },
     },
     lib: {
       entry: "components/index.ts",

@@ -7,14 +7,35 @@ import "./auth-login/auth-login.js";
 import "./auth-signup/auth-signup.js";
 import "./auth-logout/auth-logout.js";
 import "./auth-gate/auth-gate.js";
+import { changePassword, listSessions, requestPasswordReset, resetPassword, revokeSession, verifyEmail } from "./account-api.js";
+import { resendVerification } from "./resend-verification.js";
+import { config } from "./config-store.js";
 import { configure } from "./configure.js";
 import { messages } from "./messages.js";
 import { apiFetch, login, logout, refreshSession, session, signup } from "./session-store.js";
 
-export { apiFetch, configure, login, logout, messages, refreshSession, session, signup };
+export {
+  apiFetch,
+  changePassword,
+  config,
+  configure,
+  listSessions,
+  login,
+  logout,
+  messages,
+  refreshSession,
+  requestPasswordReset,
+  resendVerification,
+  resetPassword,
+  revokeSession,
+  session,
+  signup,
+  verifyEmail,
+};
 
 // Type-level only (erased from the bundle): each export must match its published declaration.
 session satisfies typeof Public.session;
+config satisfies typeof Public.config;
 login satisfies typeof Public.login;
 signup satisfies typeof Public.signup;
 logout satisfies typeof Public.logout;
@@ -22,3 +43,10 @@ refreshSession satisfies typeof Public.refreshSession;
 apiFetch satisfies typeof Public.apiFetch;
 configure satisfies typeof Public.configure;
 messages satisfies typeof Public.messages;
+requestPasswordReset satisfies typeof Public.requestPasswordReset;
+resetPassword satisfies typeof Public.resetPassword;
+verifyEmail satisfies typeof Public.verifyEmail;
+resendVerification satisfies typeof Public.resendVerification;
+changePassword satisfies typeof Public.changePassword;
+listSessions satisfies typeof Public.listSessions;
+revokeSession satisfies typeof Public.revokeSession;

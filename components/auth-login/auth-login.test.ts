@@ -64,7 +64,7 @@ describe("<auth-login>", () => {
     const event = nextEvent<CustomEvent>(element, "auth-login");
     submitForm(element, "user@example.com", "correct-horse");
     const { detail, bubbles, composed } = await event;
-    expect(detail.user).to.deep.equal({ id: "u-1", email: "user@example.com" });
+    expect(detail.user).to.deep.equal({ id: "u-1", email: "user@example.com", emailVerified: true });
     expect(bubbles && composed).to.equal(true);
     expect(session.get().status).to.equal("authenticated");
     expect(session.get().user?.email).to.equal("user@example.com");

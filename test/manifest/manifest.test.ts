@@ -47,8 +47,8 @@ describe("dist/custom-elements.json", () => {
     expect(pkg.customElements).toBe("dist/custom-elements.json");
     expect(pkg.exports["./custom-elements.json"]).toBe("./dist/custom-elements.json");
     expect(pkg.files).toContain("dist/custom-elements.json");
-    // The locale modules ship beside the entry that loads them.
-    expect(pkg.files).toEqual(expect.arrayContaining(["dist/auth-elements.js", "dist/locales/"]));
+    // The chunks and the locale modules ship beside the entry that loads them.
+    expect(pkg.files).toEqual(expect.arrayContaining(["dist/auth-elements.js", "dist/chunks/", "dist/locales/"]));
   });
 
   it("is valid against the Custom Elements Manifest schema", () => {
