@@ -95,6 +95,10 @@ export default defineConfig({
       // The entry may export internal bindings to the newer elements' chunks, so that what they
       // share with it (the Svelte runtime, the store) stays in the entry instead of a third file.
       preserveEntrySignatures: "allow-extension",
+      // Svelte's template blocks ({#if}, snippets, …) have no side effects of their own, but its
+      // package.json does not say so: without this, every block its one runtime index re-exports,
+      // the ones only the chunks use included, would be bundled into the entry.
+      treeshake: { moduleSideEffects: (id: string) => !/[\\/]svelte[\\/]src[\\/]internal[\\/]client[\\/]dom[\\/]blocks[\\/]/.test(id) },
       // Vite keeps whitespace and /*@__PURE__*/ comments in ES library builds for downstream
       // bundlers; this file is also loaded as is by <script type="module">, so it ships minified.
       output: {

@@ -13,7 +13,7 @@ export function langOf(element: Element): string {
  * keeps it in state re-renders when watchLang() fires, even if the language itself did not change.
  * A language whose module is not in yet is asked for: it speaks English until then, then relabels.
  */
-export function translator(element: Element): (key: MessageKey, params?: Record<string, number>) => string {
+export function translator(element: Element): (key: MessageKey, params?: Record<string, string | number>) => string {
   const lang = langOf(element);
   loadLocale(lang)?.then(relabel);
   return (key, params) => t(lang, key, params);

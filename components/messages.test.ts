@@ -4,9 +4,10 @@ import { openFrame, rendered, until } from "../test/browser/helpers.js";
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 
-/** Every English text. */
+/** Every English text: the entry's, and the newer elements' (in their chunk). */
 async function allEnglish(): Promise<Record<string, string>> {
-  return { ...messages.en };
+  const chunk = (await import("/dist/chunks/account-elements.js" as string)) as { accountEnglish: Record<string, string> };
+  return { ...messages.en, ...chunk.accountEnglish };
 }
 
 /** The resources a frame's document fetched whose URL contains `part`. */
@@ -21,7 +22,7 @@ describe("messages", () => {
   });
 
   for (const locale of ["nl"]) {
-    it(`${locale} has every key of English, with the same placeholders, and no others`, async () => {
+    it(`${locale} has every key of English (the entry's and the newer elements'), with the same placeholders, and no others`, async () => {
       const en = await allEnglish();
       const translated = ((await import(`/dist/locales/${locale}.js`)) as { default: Record<string, string> }).default;
       expect(
@@ -39,7 +40,7 @@ describe("messages", () => {
     });
   }
 
-  it("have a text for every error code the session server's /auth routes return", () => {
+  it("have a text for every error code the session server's /auth routes return", async () => {
     const codes = [
       "invalid_credentials",
       "validation_failed",
@@ -54,8 +55,12 @@ describe("messages", () => {
       "unauthenticated",
       "session_expired",
       "internal_error",
+      "email_not_verified",
     ];
     for (const code of codes) expect(messages.en, code).to.have.property(code);
+    // The codes only the newer elements' routes return come with their chunk.
+    const en = await allEnglish();
+    for (const code of ["reset_token_invalid", "verification_token_invalid", "not_found"]) expect(en, code).to.have.property(code);
   });
 
   it("are read-only", () => {

@@ -1,9 +1,10 @@
 // UI strings and the text for every error and violation code the session server's /auth routes
 // return (gateway-only codes never reach an element). Elements translate by code; unknown codes
-// show `unknown_error`; configure({messages}) overrides or adds languages. English is built in;
-// other languages are one module each (locales/), loaded the first time an element speaks one
-// (dist/locales/<lang>.js): until it arrives the element shows English.
-import type { MessageKey, Messages } from "./auth-elements.js";
+// show `unknown_error`; configure({messages}) overrides or adds languages. English is built in:
+// the four original elements' texts here, the newer elements' in their chunks (account-messages.ts
+// adds them). Other languages are one module each (locales/), loaded the first time an element
+// speaks one (dist/locales/<lang>.js): until it arrives the element shows English.
+import type { CoreMessageKey, MessageKey, Messages } from "./auth-elements.js";
 import { page } from "./page-state.js";
 
 /** The languages that load on demand, by base language ("nl-BE" speaks "nl"). */
@@ -11,12 +12,18 @@ const LOCALES: Record<string, () => Promise<{ default: Messages }>> = {
   nl: () => import("./locales/nl.js"),
 };
 
-const en: Messages = {
+type CoreMessages = Record<CoreMessageKey, string>;
+
+const en: CoreMessages = {
   email_label: "E-mail",
   password_label: "Password",
   login_submit: "Sign in",
   signup_submit: "Create account",
   logout_label: "Sign out",
+  forgot_password: "Forgot your password?",
+  resend_link: "Send the link again",
+  link_sent: "If this address needs one, a new link is on its way.",
+  check_inbox: "Check your inbox: confirm your e-mail address with the link we sent you, then sign in.",
   required: "Fill in this field.",
   email_required: "Enter your e-mail address.",
   password_required: "Enter your password.",
@@ -29,6 +36,7 @@ const en: Messages = {
   invalid: "This value is not valid.",
   validation_failed: "Check the marked fields.",
   invalid_credentials: "Wrong e-mail address or password.",
+  email_not_verified: "Confirm your e-mail address first, with the link we sent you.",
   rate_limited: "Too many attempts. Try again in {seconds} s.",
   auth_unavailable: "The service is unavailable. Try again later.",
   auth_timeout: "The service is unavailable: it did not answer in time. Try again later.",
@@ -46,24 +54,29 @@ const en: Messages = {
 
 export const messages = { en: Object.freeze(en) };
 
-/** The loaded locales (or the loading), by base language. */
-const locales: Record<string, Partial<Messages> | Promise<void>> = {};
+/** The texts by language: English as far as loaded (with the newer elements' once their chunk is in), and the loaded locales. */
+const builtIn: Record<string, Partial<Messages> | Promise<void>> = { en: { ...en } };
 
 const baseOf = (lang: string): string => lang.toLowerCase().split("-")[0]!;
+
+/** Adds the English texts of an element that loads later (its chunk calls this). */
+export function addEnglish(table: Partial<Messages>): void {
+  Object.assign(builtIn.en!, table);
+}
 
 /** Starts loading the module of `lang`'s language once; resolves when it is in (undefined: nothing to load). */
 export function loadLocale(lang: string): Promise<void> | undefined {
   const base = baseOf(lang);
-  if (locales[base] || !LOCALES[base]) return;
+  if (builtIn[base] || !LOCALES[base]) return;
   // A module that does not arrive leaves English for the rest of the page's life (no retry loop).
-  return (locales[base] = LOCALES[base]().then(
-    (module) => void (locales[base] = module.default),
-    () => void (locales[base] = {}),
+  return (builtIn[base] = LOCALES[base]().then(
+    (module) => void (builtIn[base] = module.default),
+    () => void (builtIn[base] = {}),
   ));
 }
 
 export function isMessageKey(key: string): key is MessageKey {
-  return key in en;
+  return key in builtIn.en!;
 }
 
 /** The text of `key` for `lang` ("nl-BE" uses "nl"), overrides first, English as the last resort. */
@@ -72,8 +85,9 @@ export function t(lang: string, key: MessageKey, params?: Record<string, string 
   const text =
     page.messages[lang]?.[key] ??
     page.messages[base]?.[key] ??
-    (locales[base] as Partial<Messages> | undefined)?.[key] ??
+    (builtIn[base] as Partial<Messages> | undefined)?.[key] ??
     page.messages.en?.[key] ??
-    en[key];
+    (builtIn.en as Partial<Messages>)[key] ??
+    key;
   return text.replace(/\{(\w+)\}/g, (all, name: string) => String(params?.[name] ?? all));
 }

@@ -12,6 +12,10 @@ export interface PageState {
   configRequest?: Promise<void> | undefined;
   /** The public id of this browser's session, as the last listSessions() reported it. */
   currentSessionId?: string | undefined;
+  /** The token of the reset or verification link this page was opened with (link-token.ts). */
+  linkToken?: string;
+  /** The import of the newer elements' chunk, once a bundle copy started it (lazy-elements.ts). */
+  lazyLoad?: Promise<unknown> | undefined;
   /** Set by configure(); wins over <meta name="auth-endpoint">. */
   endpoint?: string;
   /** Message overrides by language, from configure(). */

@@ -44,6 +44,15 @@ document.body.addEventListener("auth-signup", (event) => {
 session.subscribe((state) => {
   assertType<Equal<typeof state.status, SessionStatus>>();
 });
+document.body.addEventListener("auth-signup", (event) => {
+  assertType<Equal<typeof event.detail.user, User | null>>();
+  assertType<Equal<typeof event.detail.verificationRequired, boolean>>();
+});
+const account = document.createElement("auth-account");
+account.sections = "password";
+account.addEventListener("auth-session-revoked", (event) => {
+  assertType<Equal<typeof event.detail.id, string | null>>();
+});
 config.subscribe((value) => {
   assertType<Equal<typeof value, Readonly<AuthConfig | null>>>();
 });

@@ -106,12 +106,19 @@ export interface RequestOptions {
  * Every message key of a locale: UI strings, the session server's error codes, and its violation
  * codes (a violation `{field, code}` is shown as `<field>_<code>` when that key exists, else `<code>`).
  */
-export type MessageKey =
+export type MessageKey = CoreMessageKey | AccountMessageKey;
+
+/** The texts of the four original elements and of the common error codes: built into the entry. */
+export type CoreMessageKey =
   | "email_label"
   | "password_label"
   | "login_submit"
   | "signup_submit"
   | "logout_label"
+  | "forgot_password"
+  | "resend_link"
+  | "link_sent"
+  | "check_inbox"
   | "required"
   | "email_required"
   | "password_required"
@@ -124,6 +131,7 @@ export type MessageKey =
   | "invalid"
   | "validation_failed"
   | "invalid_credentials"
+  | "email_not_verified"
   | "rate_limited"
   | "auth_unavailable"
   | "auth_timeout"
@@ -137,6 +145,36 @@ export type MessageKey =
   | "internal_error"
   | "network_error"
   | "unknown_error";
+
+/** The texts of `<auth-password-reset>`, `<auth-verify-email>` and `<auth-account>`: they come with those elements' code. */
+export type AccountMessageKey =
+  | "new_password_label"
+  | "current_password_label"
+  | "reset_request_submit"
+  | "reset_link_sent"
+  | "reset_submit"
+  | "reset_done"
+  | "reset_token_invalid"
+  | "verify_pending"
+  | "email_verified"
+  | "verification_token_invalid"
+  | "verify_no_token"
+  | "retry"
+  | "sessions_heading"
+  | "sessions_loading"
+  | "this_device"
+  | "unknown_device"
+  | "signed_in_at"
+  | "last_seen_at"
+  | "signout_others"
+  | "session_revoked"
+  | "others_revoked"
+  | "session_gone"
+  | "password_heading"
+  | "password_submit"
+  | "password_changed"
+  | "current_password_wrong"
+  | "not_found";
 
 export type Messages = Record<MessageKey, string>;
 
@@ -166,8 +204,11 @@ export declare function refreshSession(options?: RequestOptions): Promise<Sessio
 /** `fetch` with credentials and `X-CSRF: 1`; a 401 flips the session to anonymous and fires `auth-session-expired`. */
 export declare function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 export declare function configure(options: ConfigureOptions): void;
-/** The built-in English (a read-only copy); other languages load on demand (`dist/locales/<lang>.js`). */
-export declare const messages: Readonly<{ en: Readonly<Messages> }>;
+/**
+ * The built-in English of the four original elements (a read-only copy). The newer elements bring
+ * theirs with their code; other languages load on demand (`dist/locales/<lang>.js`).
+ */
+export declare const messages: Readonly<{ en: Readonly<Record<CoreMessageKey, string>> }>;
 
 /**
  * `GET <endpoint>/config` as a store: `null` until the answer arrives. Fetched once per page, when

@@ -1,6 +1,6 @@
-// Dutch: every text of the elements, one module loaded on demand (dist/locales/nl.js) the first
-// time an element speaks Dutch; until it arrives, the element shows English. It imports nothing,
-// so it costs the entry nothing but its URL.
+// Dutch: every text of every element (the four original ones and the newer ones), one module
+// loaded on demand (dist/locales/nl.js) the first time an element speaks Dutch; until it arrives,
+// the element shows English. It imports nothing, so it costs the entry nothing but its URL.
 import type { Messages } from "../auth-elements.js";
 
 const nl: Messages = {
@@ -9,6 +9,10 @@ const nl: Messages = {
   login_submit: "Inloggen",
   signup_submit: "Account aanmaken",
   logout_label: "Uitloggen",
+  forgot_password: "Wachtwoord vergeten?",
+  resend_link: "Stuur de link opnieuw",
+  link_sent: "Als dit adres er een nodig heeft, is er een nieuwe link onderweg.",
+  check_inbox: "Kijk in je inbox: bevestig je e-mailadres met de link die we je stuurden en log daarna in.",
   required: "Vul dit veld in.",
   email_required: "Vul je e-mailadres in.",
   password_required: "Vul je wachtwoord in.",
@@ -21,6 +25,7 @@ const nl: Messages = {
   invalid: "Deze waarde is niet geldig.",
   validation_failed: "Controleer de gemarkeerde velden.",
   invalid_credentials: "Onjuist e-mailadres of wachtwoord.",
+  email_not_verified: "Bevestig eerst je e-mailadres, met de link die we je stuurden.",
   rate_limited: "Te veel pogingen. Probeer het over {seconds} s opnieuw.",
   auth_unavailable: "De dienst is niet beschikbaar. Probeer het later opnieuw.",
   auth_timeout: "De dienst is niet beschikbaar: er kwam niet op tijd antwoord. Probeer het later opnieuw.",
@@ -34,6 +39,33 @@ const nl: Messages = {
   internal_error: "Er ging iets mis. Probeer het opnieuw.",
   network_error: "De server is niet bereikbaar. Controleer je verbinding.",
   unknown_error: "Er ging iets mis. Probeer het opnieuw.",
+  new_password_label: "Nieuw wachtwoord",
+  current_password_label: "Huidig wachtwoord",
+  reset_request_submit: "Stuur me een link",
+  reset_link_sent: "Als er een account met dit adres bestaat, is er een link onderweg om een nieuw wachtwoord in te stellen.",
+  reset_submit: "Nieuw wachtwoord instellen",
+  reset_done: "Je nieuwe wachtwoord is ingesteld en je bent ingelogd.",
+  reset_token_invalid: "Deze link is niet meer geldig: hij is al gebruikt of verlopen. Vraag een nieuwe aan.",
+  verify_pending: "Je e-mailadres wordt bevestigd…",
+  email_verified: "Je e-mailadres is bevestigd.",
+  verification_token_invalid: "Deze link is niet meer geldig: hij is al gebruikt of verlopen. Vraag een nieuwe aan.",
+  verify_no_token: "Vul je e-mailadres in om een nieuwe bevestigingslink te krijgen.",
+  retry: "Opnieuw proberen",
+  sessions_heading: "Waar je bent ingelogd",
+  sessions_loading: "Laden…",
+  this_device: "Dit apparaat",
+  unknown_device: "Onbekend apparaat",
+  signed_in_at: "Ingelogd: {time}",
+  last_seen_at: "Laatst actief: {time}",
+  signout_others: "Overal anders uitloggen",
+  session_revoked: "Die sessie is uitgelogd.",
+  others_revoked: "Alle andere sessies zijn uitgelogd.",
+  session_gone: "Die sessie was al beëindigd.",
+  password_heading: "Wachtwoord wijzigen",
+  password_submit: "Wachtwoord wijzigen",
+  password_changed: "Je wachtwoord is gewijzigd en je andere sessies zijn uitgelogd.",
+  current_password_wrong: "Dit is niet je huidige wachtwoord.",
+  not_found: "Dit is hier niet beschikbaar.",
 };
 
 export default nl;
