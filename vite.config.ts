@@ -1,7 +1,12 @@
-// Builds dist/auth-elements.js: one minified ES module with the four custom elements, the store
-// and the Svelte runtime, plus dist/auth-elements.d.ts (what components/auth-elements.d.ts holds,
-// generated afresh from the sources, so that a build never ships stale types).
-// dist/ is shared with the server build (dist/server/), so it is never emptied here.
+// Builds dist/auth-elements.js: one minified ES module with the four original custom elements, the
+// store and the Svelte runtime; beside it dist/chunks/ (the newer elements and the store's account
+// actions, which the entry imports when first needed and which import the runtime back from it)
+// and dist/locales/ (one module per language but English); plus dist/auth-elements.d.ts (what
+// components/auth-elements.d.ts holds, generated afresh from the sources, so that a build never
+// ships stale types). dist/ is shared with the server build (dist/server/), so it is never emptied
+// here; only the chunk and locale folders are.
+import fs from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig, type Plugin } from "vite";
@@ -17,19 +22,34 @@ const elementFiles = new Set(elementSources(root));
 const isElementSource = (file: string): boolean => elementFiles.has(file.split("?")[0]!);
 
 /**
- * Svelte's compiled custom elements subclass HTMLElement when the module loads, which throws in
- * Node. Guard that one call so `import("auth-elements")` during server-side rendering is harmless;
- * fail the build if Svelte's output changes shape and the guard no longer applies.
+ * Svelte compiles each element into a call of its `$.create_custom_element`; call ours instead
+ * (components/custom-element.svelte.ts: the same arguments, without Svelte's 2 KB class-component
+ * layer that our elements do not use), and only where there is a DOM, so that
+ * `import("auth-elements")` during server-side rendering is harmless. Fail the build if Svelte's
+ * output changes shape and the call is no longer there.
  */
-function ssrSafeCustomElements(): Plugin {
+function ownCustomElements(): Plugin {
   const call = "$.create_custom_element(";
+  const module = JSON.stringify(path.join(root, "components/custom-element.svelte.ts"));
   return {
-    name: "auth-elements:ssr-safe-custom-elements",
+    name: "auth-elements:own-custom-elements",
     enforce: "post",
     transform(code, id) {
       if (!isElementSource(id)) return;
       if (!code.includes(call)) this.error(`expected ${call} in the compiled ${id}`);
-      return { code: code.replace(call, `typeof HTMLElement == "function" && ${call}`), map: null };
+      const guarded = code.replace(call, `typeof HTMLElement == "function" && createCustomElement(`);
+      return { code: `import { createCustomElement } from ${module};\n${guarded}`, map: null };
+    },
+  };
+}
+
+/** dist/ is not emptied (the server build lives there too), but stale chunks and locales must go: check-size counts every file in dist/chunks/. */
+function freshChunkFolders(): Plugin {
+  return {
+    name: "auth-elements:fresh-chunk-folders",
+    apply: "build",
+    buildStart() {
+      for (const folder of ["chunks", "locales"]) fs.rmSync(path.join(root, "dist", folder), { recursive: true, force: true });
     },
   };
 }
@@ -58,7 +78,8 @@ export default defineConfig({
       // The elements' attributes come from their @attr JSDoc; their <slot>s stay native.
       preprocess: [elementPropsPreprocessor(isElementSource), nativeSlotsPreprocessor(isElementSource)],
     }),
-    ssrSafeCustomElements(),
+    ownCustomElements(),
+    freshChunkFolders(),
     publicTypesFile(),
   ],
   // nanostores reads process.env.NODE_ENV; a library build must not leave `process` in the browser.
@@ -71,9 +92,21 @@ export default defineConfig({
     sourcemap: false,
     minify: "oxc",
     rolldownOptions: {
+      // The entry may export internal bindings to the newer elements' chunks, so that what they
+      // share with it (the Svelte runtime, the store) stays in the entry instead of a third file.
+      preserveEntrySignatures: "allow-extension",
+      // Svelte's template blocks ({#if}, snippets, …) have no side effects of their own, but its
+      // package.json does not say so: without this, every block its one runtime index re-exports,
+      // the ones only the chunks use included, would be bundled into the entry.
+      treeshake: { moduleSideEffects: (id: string) => !/[\\/]svelte[\\/]src[\\/]internal[\\/]client[\\/]dom[\\/]blocks[\\/]/.test(id) },
       // Vite keeps whitespace and /*@__PURE__*/ comments in ES library builds for downstream
       // bundlers; this file is also loaded as is by <script type="module">, so it ships minified.
-      output: { minify: { codegen: true }, comments: false },
+      output: {
+        minify: { codegen: true },
+        comments: false,
+        // Stable names (the entry has none either): the newer elements' code, and the locales.
+        chunkFileNames: (chunk) => (chunk.facadeModuleId?.includes("/components/locales/") ? "locales/[name].js" : "chunks/[name].js"),
+      },
     },
     lib: {
       entry: "components/index.ts",

@@ -1,7 +1,7 @@
 // Which language an element speaks: its own `lang`, the closest ancestor's, else the document's.
 // One MutationObserver per page tells mounted elements when a `lang` attribute changes.
 import type { MessageKey } from "./auth-elements.js";
-import { t } from "./messages.js";
+import { loadLocale, t } from "./messages.js";
 import { page } from "./page-state.js";
 
 export function langOf(element: Element): string {
@@ -11,9 +11,11 @@ export function langOf(element: Element): string {
 /**
  * The element's messages in its current language. A new function on every call, so an element that
  * keeps it in state re-renders when watchLang() fires, even if the language itself did not change.
+ * A language whose module is not in yet is asked for: it speaks English until then, then relabels.
  */
-export function translator(element: Element): (key: MessageKey, params?: Record<string, number>) => string {
+export function translator(element: Element): (key: MessageKey, params?: Record<string, string | number>) => string {
   const lang = langOf(element);
+  loadLocale(lang)?.then(relabel);
   return (key, params) => t(lang, key, params);
 }
 

@@ -1,31 +1,46 @@
 import { expect, fixture, html } from "@open-wc/testing";
 import { configure, messages } from "../dist/auth-elements.js";
-import { rendered, until } from "../test/browser/helpers.js";
+import { openFrame, rendered, until } from "../test/browser/helpers.js";
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 
-describe("messages", () => {
-  const locales = Object.keys(messages) as Array<keyof typeof messages>;
+/** Every English text: the entry's, and the newer elements' (in their chunk). */
+async function allEnglish(): Promise<Record<string, string>> {
+  const chunk = (await import("/dist/chunks/account-elements.js" as string)) as { accountEnglish: Record<string, string> };
+  return { ...messages.en, ...chunk.accountEnglish };
+}
 
-  it("ships English and Dutch", () => {
-    expect(locales).to.have.members(["en", "nl"]);
+/** The resources a frame's document fetched whose URL contains `part`. */
+const fetched = (frame: HTMLIFrameElement, part: string) =>
+  frame.contentWindow!.performance.getEntriesByType("resource").filter((entry) => entry.name.includes(part));
+
+describe("messages", () => {
+  it("build English in and load Dutch on demand (dist/locales/nl.js)", async () => {
+    expect(Object.keys(messages)).to.deep.equal(["en"]);
+    const nl = ((await import("/dist/locales/nl.js" as string)) as { default: Record<string, string> }).default;
+    expect(nl).to.be.an("object");
   });
 
-  for (const locale of ["nl"] as const) {
-    it(`${locale} has every key of en, with the same placeholders, and no others`, () => {
-      const missing = Object.keys(messages.en).filter((key) => !(key in messages[locale]));
-      expect(missing, `keys missing from ${locale}`).to.deep.equal([]);
-      const extra = Object.keys(messages[locale]).filter((key) => !(key in messages.en));
-      expect(extra, `keys only in ${locale}`).to.deep.equal([]);
-      for (const [key, text] of Object.entries(messages.en)) {
-        const translated = messages[locale][key as keyof typeof messages.en];
-        expect(translated, `${locale}.${key}`).to.be.a("string").and.not.equal("");
-        expect(placeholders(translated), `${locale}.${key} placeholders`).to.deep.equal(placeholders(text));
+  for (const locale of ["nl"]) {
+    it(`${locale} has every key of English (the entry's and the newer elements'), with the same placeholders, and no others`, async () => {
+      const en = await allEnglish();
+      const translated = ((await import(`/dist/locales/${locale}.js`)) as { default: Record<string, string> }).default;
+      expect(
+        Object.keys(en).filter((key) => !(key in translated)),
+        `keys missing from ${locale}`,
+      ).to.deep.equal([]);
+      expect(
+        Object.keys(translated).filter((key) => !(key in en)),
+        `keys only in ${locale}`,
+      ).to.deep.equal([]);
+      for (const [key, text] of Object.entries(en)) {
+        expect(translated[key], `${locale}.${key}`).to.be.a("string").and.not.equal("");
+        expect(placeholders(translated[key]!), `${locale}.${key} placeholders`).to.deep.equal(placeholders(text));
       }
     });
   }
 
-  it("has a text for every error code the session server's /auth routes return", () => {
+  it("have a text for every error code the session server's /auth routes return", async () => {
     const codes = [
       "invalid_credentials",
       "validation_failed",
@@ -40,15 +55,33 @@ describe("messages", () => {
       "unauthenticated",
       "session_expired",
       "internal_error",
+      "email_not_verified",
     ];
     for (const code of codes) expect(messages.en, code).to.have.property(code);
+    // The codes only the newer elements' routes return come with their chunk.
+    const en = await allEnglish();
+    for (const code of ["reset_token_invalid", "verification_token_invalid", "not_found"]) expect(en, code).to.have.property(code);
   });
 
   it("are read-only", () => {
-    expect(Object.isFrozen(messages.en) && Object.isFrozen(messages.nl)).to.equal(true);
+    expect(Object.isFrozen(messages.en)).to.equal(true);
   });
 
-  it("can be overridden and extended with configure({messages})", async () => {
+  it("speak Dutch once its module is in, fetched once for every element in Dutch", async () => {
+    const frame = await openFrame("/test/browser/tab.html?element=auth-login&lang=nl");
+    const page = frame.contentDocument!;
+    const first = await rendered(page.querySelector("auth-login")!);
+    const second = page.createElement("auth-signup");
+    second.lang = "nl-BE"; // a region speaks its language
+    page.body.append(second);
+    await rendered(second);
+    const label = (element: Element) => element.querySelector('button[type="submit"]')!.textContent!.trim();
+    await until(() => label(first) === "Inloggen" && label(second) === "Account aanmaken", 3000, "Dutch labels");
+    expect(fetched(frame, "/dist/locales/nl.js")).to.have.length(1);
+    frame.remove();
+  });
+
+  it("can be overridden and extended with configure({messages}), over a locale module too", async () => {
     const element = await rendered(await fixture<HTMLElement>(html`<auth-login></auth-login>`));
     const button = element.querySelector("button")!;
     expect(button.textContent!.trim()).to.equal("Sign in");
@@ -60,5 +93,10 @@ describe("messages", () => {
     await until(() => button.textContent!.trim() === "Anmelden", 1000, "the added language");
     // Keys a new language lacks fall back to English.
     expect(element.querySelector("label")!.textContent!.trim()).to.equal("E-mail");
+
+    configure({ messages: { nl: { login_submit: "Aanmelden" } } });
+    element.setAttribute("lang", "nl");
+    await until(() => button.textContent!.trim() === "Aanmelden", 2000, "the override of Dutch");
+    await until(() => element.querySelector("label")!.textContent!.trim() === "E-mailadres", 2000, "the rest in Dutch");
   });
 });

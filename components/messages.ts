@@ -1,15 +1,29 @@
 // UI strings and the text for every error and violation code the session server's /auth routes
-// return, in English and Dutch (gateway-only codes never reach an element). Elements translate by
-// code; unknown codes show `unknown_error`; configure({messages}) overrides or adds languages.
-import type { MessageKey, Messages } from "./auth-elements.js";
+// return (gateway-only codes never reach an element). Elements translate by code; unknown codes
+// show `unknown_error`; configure({messages}) overrides or adds languages. English is built in:
+// the four original elements' texts here, the newer elements' in their chunks (account-messages.ts
+// adds them). Other languages are one module each (locales/), loaded the first time an element
+// speaks one (dist/locales/<lang>.js): until it arrives the element shows English.
+import type { CoreMessageKey, MessageKey, Messages } from "./auth-elements.js";
 import { page } from "./page-state.js";
 
-const en: Messages = {
+/** The languages that load on demand, by base language ("nl-BE" speaks "nl"). */
+const LOCALES: Record<string, () => Promise<{ default: Messages }>> = {
+  nl: () => import("./locales/nl.js"),
+};
+
+type CoreMessages = Record<CoreMessageKey, string>;
+
+const en: CoreMessages = {
   email_label: "E-mail",
   password_label: "Password",
   login_submit: "Sign in",
   signup_submit: "Create account",
   logout_label: "Sign out",
+  forgot_password: "Forgot your password?",
+  resend_link: "Send the link again",
+  link_sent: "If this address needs one, a new link is on its way.",
+  check_inbox: "Check your inbox: confirm your e-mail address with the link we sent you, then sign in.",
   required: "Fill in this field.",
   email_required: "Enter your e-mail address.",
   password_required: "Enter your password.",
@@ -22,6 +36,7 @@ const en: Messages = {
   invalid: "This value is not valid.",
   validation_failed: "Check the marked fields.",
   invalid_credentials: "Wrong e-mail address or password.",
+  email_not_verified: "Confirm your e-mail address first, with the link we sent you.",
   rate_limited: "Too many attempts. Try again in {seconds} s.",
   auth_unavailable: "The service is unavailable. Try again later.",
   auth_timeout: "The service is unavailable: it did not answer in time. Try again later.",
@@ -37,53 +52,42 @@ const en: Messages = {
   unknown_error: "Something went wrong. Try again.",
 };
 
-const nl: Messages = {
-  email_label: "E-mailadres",
-  password_label: "Wachtwoord",
-  login_submit: "Inloggen",
-  signup_submit: "Account aanmaken",
-  logout_label: "Uitloggen",
-  required: "Vul dit veld in.",
-  email_required: "Vul je e-mailadres in.",
-  password_required: "Vul je wachtwoord in.",
-  invalid_email: "Vul een geldig e-mailadres in.",
-  too_short: "Deze waarde is te kort.",
-  password_too_short: "Gebruik minstens {min} tekens.",
-  too_long: "Deze waarde is te lang.",
-  already_used: "Deze waarde is al in gebruik.",
-  email_already_used: "Er bestaat al een account met dit e-mailadres.",
-  invalid: "Deze waarde is niet geldig.",
-  validation_failed: "Controleer de gemarkeerde velden.",
-  invalid_credentials: "Onjuist e-mailadres of wachtwoord.",
-  rate_limited: "Te veel pogingen. Probeer het over {seconds} s opnieuw.",
-  auth_unavailable: "De dienst is niet beschikbaar. Probeer het later opnieuw.",
-  auth_timeout: "De dienst is niet beschikbaar: er kwam niet op tijd antwoord. Probeer het later opnieuw.",
-  session_store_unavailable: "De dienst is niet beschikbaar. Probeer het zo opnieuw.",
-  unauthenticated: "Je bent niet ingelogd.",
-  session_expired: "Je sessie is verlopen. Log opnieuw in.",
-  bad_request: "Het verzoek kon niet worden verwerkt.",
-  payload_too_large: "De invoer is te lang.",
-  unsupported_media_type: "Het verzoek kon niet worden verwerkt.",
-  csrf_rejected: "Het verzoek is geweigerd. Herlaad de pagina en probeer het opnieuw.",
-  internal_error: "Er ging iets mis. Probeer het opnieuw.",
-  network_error: "De server is niet bereikbaar. Controleer je verbinding.",
-  unknown_error: "Er ging iets mis. Probeer het opnieuw.",
-};
+export const messages = { en: Object.freeze(en) };
 
-export const messages = { en: Object.freeze(en), nl: Object.freeze(nl) };
+/** The texts by language: English as far as loaded (with the newer elements' once their chunk is in), and the loaded locales. */
+const builtIn: Record<string, Partial<Messages> | Promise<void>> = { en: { ...en } };
+
+const baseOf = (lang: string): string => lang.toLowerCase().split("-")[0]!;
+
+/** Adds the English texts of an element that loads later (its chunk calls this). */
+export function addEnglish(table: Partial<Messages>): void {
+  Object.assign(builtIn.en!, table);
+}
+
+/** Starts loading the module of `lang`'s language once; resolves when it is in (undefined: nothing to load). */
+export function loadLocale(lang: string): Promise<void> | undefined {
+  const base = baseOf(lang);
+  if (builtIn[base] || !LOCALES[base]) return;
+  // A module that does not arrive leaves English for the rest of the page's life (no retry loop).
+  return (builtIn[base] = LOCALES[base]().then(
+    (module) => void (builtIn[base] = module.default),
+    () => void (builtIn[base] = {}),
+  ));
+}
 
 export function isMessageKey(key: string): key is MessageKey {
-  return key in en;
+  return key in builtIn.en!;
 }
 
 /** The text of `key` for `lang` ("nl-BE" uses "nl"), overrides first, English as the last resort. */
 export function t(lang: string, key: MessageKey, params?: Record<string, string | number>): string {
-  const base = lang.toLowerCase().split("-")[0] ?? "";
+  const base = baseOf(lang);
   const text =
     page.messages[lang]?.[key] ??
     page.messages[base]?.[key] ??
-    (messages as Record<string, Messages>)[base]?.[key] ??
+    (builtIn[base] as Partial<Messages> | undefined)?.[key] ??
     page.messages.en?.[key] ??
-    en[key];
+    (builtIn.en as Partial<Messages>)[key] ??
+    key;
   return text.replace(/\{(\w+)\}/g, (all, name: string) => String(params?.[name] ?? all));
 }

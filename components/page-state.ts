@@ -2,10 +2,20 @@
 // builds, or the same file loaded from two URLs) share one session store, one config and one
 // set of listeners instead of each making its own GET /auth/session.
 import { atom, type WritableAtom } from "nanostores";
-import type { Messages, SessionState } from "./auth-elements.js";
+import type { AuthConfig, Messages, SessionState } from "./auth-elements.js";
 
 export interface PageState {
   session: WritableAtom<SessionState>;
+  /** The session server's GET /config answer; null until it arrives. */
+  config: WritableAtom<AuthConfig | null>;
+  /** The running or settled GET /config (unset again after a failure, so a later need retries). */
+  configRequest?: Promise<void> | undefined;
+  /** The public id of this browser's session, as the last listSessions() reported it. */
+  currentSessionId?: string | undefined;
+  /** The token of the reset or verification link this page was opened with (link-token.ts). */
+  linkToken?: string;
+  /** The import of the newer elements' chunk, once a bundle copy started it (lazy-elements.ts). */
+  lazyLoad?: Promise<unknown> | undefined;
   /** Set by configure(); wins over <meta name="auth-endpoint">. */
   endpoint?: string;
   /** Message overrides by language, from configure(). */
@@ -35,6 +45,7 @@ const host = globalThis as typeof globalThis & { [KEY]?: PageState };
 
 export const page: PageState = (host[KEY] ??= {
   session: atom<SessionState>({ status: "pending", user: null, expiresAt: null }),
+  config: atom<AuthConfig | null>(null),
   messages: {},
   uid: 0,
   epoch: 0,

@@ -2,10 +2,20 @@
 // (after `npm run build:elements`), never run. A line that stops compiling is a broken promise.
 import {
   apiFetch,
+  changePassword,
+  config,
   configure,
+  listSessions,
   login,
+  requestPasswordReset,
+  resendVerification,
+  resetPassword,
+  revokeSession,
   session,
+  verifyEmail,
+  type AuthConfig,
   type AuthElementsEventMap,
+  type SessionInfo,
   type SessionState,
   type SessionStatus,
   type User,
@@ -34,6 +44,33 @@ document.body.addEventListener("auth-signup", (event) => {
 session.subscribe((state) => {
   assertType<Equal<typeof state.status, SessionStatus>>();
 });
+document.body.addEventListener("auth-signup", (event) => {
+  assertType<Equal<typeof event.detail.user, User | null>>();
+  assertType<Equal<typeof event.detail.verificationRequired, boolean>>();
+});
+const account = document.createElement("auth-account");
+account.sections = "password";
+account.addEventListener("auth-session-revoked", (event) => {
+  assertType<Equal<typeof event.detail.id, string | null>>();
+});
+config.subscribe((value) => {
+  assertType<Equal<typeof value, Readonly<AuthConfig | null>>>();
+});
+
+export async function lifecycle(): Promise<void> {
+  await requestPasswordReset("a@example.com");
+  await resendVerification("a@example.com", { endpoint: "/auth" });
+  const state: SessionState = await resetPassword({ token: "t", password: "a-new-password" });
+  await verifyEmail("t");
+  await changePassword({ currentPassword: "old", newPassword: "a-new-password", signOutOthers: false });
+  const sessions: SessionInfo[] = await listSessions();
+  await revokeSession(sessions[0]!.id);
+  const verified: boolean | undefined = state.user?.emailVerified;
+  // @ts-expect-error the token is needed
+  await resetPassword({ password: "a-new-password" });
+  void verified;
+}
+
 export async function usage(): Promise<void> {
   const state: SessionState = await login({ email: "a@example.com", password: "secret-password" });
   const response: Response = await apiFetch("/api/notes/list", { method: "POST" });

@@ -14,7 +14,7 @@ interface SessionBody {
   expiresAt?: string;
 }
 
-const ANONYMOUS: SessionState = { status: "anonymous", user: null, expiresAt: null };
+export const ANONYMOUS: SessionState = { status: "anonymous", user: null, expiresAt: null };
 const CHANNEL = "auth-elements";
 const hasDom = typeof document !== "undefined";
 
@@ -30,7 +30,7 @@ function toState(body: SessionBody | undefined): SessionState {
   if (!body?.authenticated || !body.user) return ANONYMOUS;
   return {
     status: "authenticated",
-    user: { id: body.user.id, email: body.user.email },
+    user: body.user,
     expiresAt: body.expiresAt ?? null,
   };
 }
@@ -48,13 +48,19 @@ function setState(next: SessionState, broadcast: boolean): void {
 }
 
 /** A change the user made (login, logout, a 401): wins over any check still on its way. */
-function commit(next: SessionState): void {
+export function commit(next: SessionState): void {
   page.epoch++;
   setState(next, true);
 }
 
 function expired(reason: "expired" | "unauthenticated"): void {
   if (hasDom) emit(document, "auth-session-expired", { reason });
+}
+
+/** The server says this browser has no session (a 401 where one was needed): every element and tab follows. */
+export function sessionLost(): void {
+  commit(ANONYMOUS);
+  expired("unauthenticated");
 }
 
 /** GET <endpoint>/session now; concurrent calls share one request. */
@@ -92,19 +98,20 @@ export function startSession(endpoint?: string | null): void {
   attempt();
 }
 
-async function authenticate(path: string, credentials: Credentials, options: RequestOptions): Promise<SessionState> {
-  const { email, password } = credentials;
-  const next = toState(await request<SessionBody>(endpointFor(options.endpoint), path, "POST", { email, password }));
+/** POSTs `body` to a route that answers with a session body (login, signup, a reset) and adopts it. */
+export async function authenticate(path: string, body: object, options: RequestOptions = {}): Promise<SessionState> {
+  const next = toState(await request<SessionBody>(endpointFor(options.endpoint), path, "POST", body));
   commit(next);
   return next;
 }
 
-export function login(credentials: Credentials, options: RequestOptions = {}): Promise<SessionState> {
-  return authenticate("/login", credentials, options);
+export function login({ email, password }: Credentials, options?: RequestOptions): Promise<SessionState> {
+  return authenticate("/login", { email, password }, options);
 }
 
-export function signup(credentials: Credentials, options: RequestOptions = {}): Promise<SessionState> {
-  return authenticate("/signup", credentials, options);
+/** Resolves anonymous when the account must confirm its e-mail address before it can sign in. */
+export function signup({ email, password }: Credentials, options?: RequestOptions): Promise<SessionState> {
+  return authenticate("/signup", { email, password }, options);
 }
 
 export async function logout(options: RequestOptions = {}): Promise<void> {
@@ -117,10 +124,7 @@ export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {})
   const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
   headers.set("X-CSRF", "1");
   const response = await fetch(input, { ...init, headers, credentials: "include" });
-  if (response.status === 401) {
-    commit(ANONYMOUS);
-    expired("unauthenticated");
-  }
+  if (response.status === 401) sessionLost();
   return response;
 }
 

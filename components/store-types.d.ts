@@ -6,6 +6,8 @@
 export interface User {
   id: string;
   email: string;
+  /** Whether the e-mail address is confirmed; present once the auth service has said. */
+  emailVerified?: boolean;
 }
 
 export type SessionStatus = "pending" | "authenticated" | "anonymous";
@@ -22,14 +24,55 @@ export interface SessionState {
  * A read-only nanostores atom: `get()`, `subscribe()` (calls at once), `listen()` (calls on change).
  * Works with @nanostores/react (`useStore(session)`) and @nanostores/vue.
  */
-export interface SessionAtom {
-  readonly value: SessionState | undefined;
-  get(): SessionState;
-  listen(listener: (value: Readonly<SessionState>, oldValue: Readonly<SessionState> | undefined) => void): () => void;
-  subscribe(listener: (value: Readonly<SessionState>, oldValue?: Readonly<SessionState>) => void): () => void;
+export interface ReadonlyAtom<Value> {
+  readonly value: Value | undefined;
+  get(): Value;
+  listen(listener: (value: Readonly<Value>, oldValue: Readonly<Value> | undefined) => void): () => void;
+  subscribe(listener: (value: Readonly<Value>, oldValue?: Readonly<Value>) => void): () => void;
 }
 
-/** `{error, message}` of the session server, as thrown by `login`, `signup`, `logout` and `refreshSession`. */
+export type SessionAtom = ReadonlyAtom<SessionState>;
+
+/** What the session server offers, from `GET <endpoint>/config` (the same for every visitor). */
+export interface AuthConfig {
+  passwordReset: boolean;
+  emailVerification: "off" | "optional" | "required";
+  passkeys: boolean;
+  /** OpenID Connect providers to offer "Continue with …" for. */
+  providers: { id: string; name: string }[];
+  /** The shortest password the server accepts. */
+  minPasswordLength: number;
+}
+
+/** One of the signed-in user's sessions, as `listSessions()` reports it. */
+export interface SessionInfo {
+  /** An opaque public id, for `revokeSession()`; never the session's own id. */
+  id: string;
+  /** This browser's own session. */
+  current: boolean;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  lastSeenAt: string;
+  /** A short label of the browser and system ("Chrome on Linux"), when known. */
+  userAgent?: string | null;
+}
+
+export interface PasswordReset {
+  /** The token of the reset link. */
+  token: string;
+  /** The new password. */
+  password: string;
+}
+
+export interface PasswordChange {
+  currentPassword: string;
+  newPassword: string;
+  /** End every other session of the user (default true). */
+  signOutOthers?: boolean;
+}
+
+/** `{error, message}` of the session server, as thrown by the store's actions (`login`, `signup`, `logout`, `refreshSession`, …). */
 export interface AuthErrorInfo {
   /** Stable code: `invalid_credentials`, `validation_failed`, `rate_limited`, `network_error`, ... */
   code: string;
@@ -63,12 +106,19 @@ export interface RequestOptions {
  * Every message key of a locale: UI strings, the session server's error codes, and its violation
  * codes (a violation `{field, code}` is shown as `<field>_<code>` when that key exists, else `<code>`).
  */
-export type MessageKey =
+export type MessageKey = CoreMessageKey | AccountMessageKey;
+
+/** The texts of the four original elements and of the common error codes: built into the entry. */
+export type CoreMessageKey =
   | "email_label"
   | "password_label"
   | "login_submit"
   | "signup_submit"
   | "logout_label"
+  | "forgot_password"
+  | "resend_link"
+  | "link_sent"
+  | "check_inbox"
   | "required"
   | "email_required"
   | "password_required"
@@ -81,6 +131,7 @@ export type MessageKey =
   | "invalid"
   | "validation_failed"
   | "invalid_credentials"
+  | "email_not_verified"
   | "rate_limited"
   | "auth_unavailable"
   | "auth_timeout"
@@ -95,12 +146,42 @@ export type MessageKey =
   | "network_error"
   | "unknown_error";
 
+/** The texts of `<auth-password-reset>`, `<auth-verify-email>` and `<auth-account>`: they come with those elements' code. */
+export type AccountMessageKey =
+  | "new_password_label"
+  | "current_password_label"
+  | "reset_request_submit"
+  | "reset_link_sent"
+  | "reset_submit"
+  | "reset_done"
+  | "reset_token_invalid"
+  | "verify_pending"
+  | "email_verified"
+  | "verification_token_invalid"
+  | "verify_no_token"
+  | "retry"
+  | "sessions_heading"
+  | "sessions_loading"
+  | "this_device"
+  | "unknown_device"
+  | "signed_in_at"
+  | "last_seen_at"
+  | "signout_others"
+  | "session_revoked"
+  | "others_revoked"
+  | "session_gone"
+  | "password_heading"
+  | "password_submit"
+  | "password_changed"
+  | "current_password_wrong"
+  | "not_found";
+
 export type Messages = Record<MessageKey, string>;
 
 export interface ConfigureOptions {
   /** The session server's auth base URL for the store and every element without its own `endpoint`. */
   endpoint?: string;
-  /** Per language (`en`, `nl`, or a new one), messages that replace the built-in ones; missing keys fall back to English. */
+  /** Per language (`en`, `nl`, or a new one), messages that replace the built-in ones (they win over a locale module that loads later); missing keys fall back to English. */
   messages?: Record<string, Partial<Messages>>;
 }
 
@@ -116,11 +197,35 @@ interface AuthStoreEventMap {
 
 export declare const session: SessionAtom;
 export declare function login(credentials: Credentials, options?: RequestOptions): Promise<SessionState>;
+/** Creates an account and signs it in; resolves anonymous when the server requires a confirmed e-mail address first. */
 export declare function signup(credentials: Credentials, options?: RequestOptions): Promise<SessionState>;
 export declare function logout(options?: RequestOptions): Promise<void>;
 export declare function refreshSession(options?: RequestOptions): Promise<SessionState>;
 /** `fetch` with credentials and `X-CSRF: 1`; a 401 flips the session to anonymous and fires `auth-session-expired`. */
 export declare function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 export declare function configure(options: ConfigureOptions): void;
-/** Built-in messages (read-only copies). */
-export declare const messages: Readonly<Record<"en" | "nl", Readonly<Messages>>>;
+/**
+ * The built-in English of the four original elements (a read-only copy). The newer elements bring
+ * theirs with their code; other languages load on demand (`dist/locales/<lang>.js`).
+ */
+export declare const messages: Readonly<{ en: Readonly<Record<CoreMessageKey, string>> }>;
+
+/**
+ * `GET <endpoint>/config` as a store: `null` until the answer arrives. Fetched once per page, when
+ * the first element or listener needs it.
+ */
+export declare const config: ReadonlyAtom<AuthConfig | null>;
+/** Asks for a password reset link; resolves alike whether or not the account exists. */
+export declare function requestPasswordReset(email: string, options?: RequestOptions): Promise<void>;
+/** Sets a new password with a reset link's token and signs in; every other session of the user ends. Throws `reset_token_invalid`. */
+export declare function resetPassword(reset: PasswordReset, options?: RequestOptions): Promise<SessionState>;
+/** Confirms an e-mail address with a verification link's token. Throws `verification_token_invalid`. */
+export declare function verifyEmail(token: string, options?: RequestOptions): Promise<void>;
+/** Asks for a new verification link; resolves alike whether or not the account exists. */
+export declare function resendVerification(email: string, options?: RequestOptions): Promise<void>;
+/** Changes the signed-in user's password. Throws `invalid_credentials` (status 403) for a wrong current password. */
+export declare function changePassword(change: PasswordChange, options?: RequestOptions): Promise<void>;
+/** The signed-in user's sessions, this browser's marked `current`. */
+export declare function listSessions(options?: RequestOptions): Promise<SessionInfo[]>;
+/** Ends one of the user's sessions on every instance at once; ending this browser's own is a logout. */
+export declare function revokeSession(id: string, options?: RequestOptions): Promise<void>;

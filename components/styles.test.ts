@@ -48,6 +48,29 @@ describe("styles", () => {
     frame.remove();
   });
 
+  it("work under the strict CSP for the newer elements too, whose chunk adds its own constructable sheet", async () => {
+    const frame = await openFrame("/test/browser/csp-account.html");
+    const page = frame.contentDocument!;
+    await callInFrame(frame, "login", { email: "user@example.com", password: "correct-horse" });
+    await until(() => page.querySelector("auth-account .auth-session"), 3000, "the account");
+    await until(() => page.querySelector("auth-password-reset form") && page.querySelector("auth-verify-email form"), 3000, "the forms");
+    // Exercise what renders: a field error, a list, a status.
+    const reset = page.querySelector("auth-password-reset")!;
+    reset.querySelector("form")!.requestSubmit();
+    await until(() => reset.querySelector('[aria-invalid="true"]'), 1000, "a field error");
+    expect(page.adoptedStyleSheets).to.have.length(2);
+    expect(await callInFrame(frame, "violations")).to.deep.equal([]);
+    expect(inlineStyles(page).map((element) => element.outerHTML)).to.deep.equal([]);
+    const reports = (await (await fetch("/__mock/csp-reports")).json()) as string[];
+    expect(reports.filter((report) => report.includes("csp-account.html"))).to.deep.equal([]);
+    // The sheets are in effect: the palette and the list's layout.
+    const account = page.querySelector<HTMLElement>("auth-account")!;
+    expect(getComputedStyle(account).display).to.equal("block");
+    expect(getComputedStyle(account.querySelector(".auth-sessions")!).listStyleType).to.equal("none");
+    await callInFrame(frame, "logout");
+    frame.remove();
+  });
+
   it("come from one constructable stylesheet adopted by the document and the shadow roots", async () => {
     const wrapper = await fixture<HTMLElement>(
       html`<div><auth-login></auth-login><auth-gate></auth-gate><auth-logout>Out</auth-logout></div>`,

@@ -44,7 +44,7 @@ function staticFile(urlPath: string): string | undefined {
     path.join(root, "demo/dist", clean, "index.html"),
     path.join(root, "demo/public", clean),
     path.join(root, "demo/public", clean, "index.html"),
-    /^\/dist\/[\w.-]+$/.test(clean) ? path.join(root, clean) : undefined, // the bundle, never dist/server
+    /^\/dist\/(?:(?:chunks|locales)\/)?[\w.-]+$/.test(clean) ? path.join(root, clean) : undefined, // the bundle, never dist/server
   ];
   return candidates.find((file): file is string => !!file && fs.existsSync(file) && fs.statSync(file).isFile());
 }

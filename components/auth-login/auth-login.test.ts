@@ -1,6 +1,19 @@
 import { expect, fixture, html } from "@open-wc/testing";
-import { refreshSession, session } from "../../dist/auth-elements.js";
-import { delayAuth, landingOf, nextEvent, openFrame, rendered, resetMock, submitForm, until } from "../../test/browser/helpers.js";
+import { refreshSession, session, signup } from "../../dist/auth-elements.js";
+import {
+  configGets,
+  delayAuth,
+  landingOf,
+  lastToken,
+  mailbox,
+  nextEvent,
+  openFrame,
+  rendered,
+  resetMock,
+  setServerConfig,
+  submitForm,
+  until,
+} from "../../test/browser/helpers.js";
 
 async function renderLogin(markup = html`<auth-login></auth-login>`) {
   return rendered(await fixture<HTMLElementTagNameMap["auth-login"]>(markup));
@@ -64,7 +77,7 @@ describe("<auth-login>", () => {
     const event = nextEvent<CustomEvent>(element, "auth-login");
     submitForm(element, "user@example.com", "correct-horse");
     const { detail, bubbles, composed } = await event;
-    expect(detail.user).to.deep.equal({ id: "u-1", email: "user@example.com" });
+    expect(detail.user).to.deep.equal({ id: "u-1", email: "user@example.com", emailVerified: true });
     expect(bubbles && composed).to.equal(true);
     expect(session.get().status).to.equal("authenticated");
     expect(session.get().user?.email).to.equal("user@example.com");
@@ -126,7 +139,8 @@ describe("<auth-login>", () => {
   it("follows lang: its own, the closest ancestor's, then the document's", async () => {
     const wrapper = await fixture<HTMLDivElement>(html`<div lang="nl"><auth-login></auth-login></div>`);
     const element = await rendered(wrapper.querySelector("auth-login")!);
-    expect(submit(element).textContent!.trim()).to.equal("Inloggen");
+    // Dutch loads on demand (dist/locales/nl.js): English until it is in.
+    await until(() => submit(element).textContent!.trim() === "Inloggen", 2000, "Dutch label");
     element.setAttribute("lang", "en");
     await until(() => submit(element).textContent!.trim() === "Sign in", 1000, "English label");
     element.removeAttribute("lang");
@@ -150,6 +164,71 @@ describe("<auth-login>", () => {
     submitForm(element, "user@example.com", "correct-horse");
     expect(await landed).to.equal(target);
     frame.remove();
+  });
+
+  it('links to `reset-url` as "Forgot your password?", fetching GET /auth/config once for it', async () => {
+    const frame = await openFrame("/test/browser/tab.html?element=auth-login");
+    const page = frame.contentDocument!;
+    const plain = await rendered(page.querySelector("auth-login")!);
+    const link = (element: Element) => element.querySelector<HTMLAnchorElement>("a.auth-link")!;
+    // Without reset-url: no link, and no reason to ask the server for its config.
+    expect(link(plain).hidden).to.equal(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await configGets()).to.equal(0);
+
+    page.body.insertAdjacentHTML(
+      "beforeend",
+      '<auth-login reset-url="/reset-password"></auth-login><auth-login reset-url="/r"></auth-login>',
+    );
+    const [, withLink, another] = [...page.querySelectorAll("auth-login")];
+    await rendered(withLink!);
+    await rendered(another!);
+    expect(link(withLink!).hidden).to.equal(false);
+    expect(link(withLink!).textContent!.trim()).to.equal("Forgot your password?");
+    expect(link(withLink!).getAttribute("href")).to.equal("/reset-password");
+    await until(async () => (await configGets()) === 1, 2000, "the config request");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await configGets()).to.equal(1);
+    frame.remove();
+  });
+
+  it("hides the reset link when the server offers no password reset", async () => {
+    await setServerConfig({ passwordReset: false });
+    const frame = await openFrame("/test/browser/tab.html?element=auth-gate");
+    frame.contentDocument!.body.insertAdjacentHTML("beforeend", '<auth-login reset-url="/reset-password"></auth-login>');
+    const element = await rendered(frame.contentDocument!.querySelector("auth-login")!);
+    await until(async () => (await configGets()) === 1, 2000, "the config request");
+    await until(() => element.querySelector<HTMLAnchorElement>("a.auth-link")!.hidden, 1000, "the link to go");
+    frame.remove();
+  });
+
+  it("offers to send the link again to an account that has not confirmed its address", async () => {
+    await setServerConfig({ emailVerification: "required" });
+    await signup({ email: "waiting@example.com", password: "long-enough-password" });
+    expect(session.get().status).to.equal("anonymous");
+    const element = await renderLogin();
+    const resend = element.querySelector<HTMLButtonElement>("button.auth-secondary")!;
+    expect(resend.hidden).to.equal(true);
+    const refused = nextEvent<CustomEvent>(element, "auth-error");
+    submitForm(element, "waiting@example.com", "long-enough-password");
+    expect((await refused).detail).to.deep.equal({
+      code: "email_not_verified",
+      message: "Confirm your e-mail address first, with the link we sent you.",
+    });
+    await until(() => alertText(element) === "Confirm your e-mail address first, with the link we sent you.", 1000, "the message");
+    expect(resend.hidden).to.equal(false);
+    expect(resend.textContent!.trim()).to.equal("Send the link again");
+    await expect(element).to.be.accessible();
+    const first = await lastToken("waiting@example.com", "verify");
+    resend.click();
+    const status = element.querySelector('[role="status"]')!;
+    await until(() => status.textContent!.trim() === "If this address needs one, a new link is on its way.", 2000, "the answer");
+    expect(await lastToken("waiting@example.com", "verify")).to.not.equal(first);
+    expect((await mailbox()).filter((mail) => mail.to === "waiting@example.com")).to.have.length(2);
+    // A wrong password is still the ordinary refusal, and no such offer.
+    submitForm(element, "waiting@example.com", "wrong-password");
+    await until(() => alertText(element) === "Wrong e-mail address or password.", 1000, "the ordinary refusal");
+    expect(resend.hidden).to.equal(true);
   });
 
   it("ignores a `redirect` to another origin", async () => {

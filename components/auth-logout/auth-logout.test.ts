@@ -21,7 +21,7 @@ describe("<auth-logout>", () => {
   it("takes a label added after it rendered, and falls back to a localized one", async () => {
     const element = await rendered(await fixture<HTMLElement>(html`<auth-logout lang="nl"></auth-logout>`));
     const slot = button(element).querySelector("slot")!;
-    expect(slot.textContent).to.equal("Uitloggen");
+    await until(() => slot.textContent === "Uitloggen", 2000, "the Dutch fallback");
     expect(slot.assignedNodes()).to.have.length(0);
     element.append("Bye");
     await until(() => slot.assignedNodes().length === 1, 1000, "the label to be assigned");

@@ -1,6 +1,6 @@
 import { expect, fixture, html } from "@open-wc/testing";
 import { refreshSession, session } from "../../dist/auth-elements.js";
-import { nextEvent, rendered, resetMock, submitForm, until } from "../../test/browser/helpers.js";
+import { mailbox, nextEvent, rendered, resetMock, setServerConfig, submitForm, until } from "../../test/browser/helpers.js";
 
 async function renderSignup(markup = html`<auth-signup></auth-signup>`) {
   return rendered(await fixture<HTMLElementTagNameMap["auth-signup"]>(markup));
@@ -63,13 +63,37 @@ describe("<auth-signup>", () => {
     const { detail, bubbles, composed } = await event;
     expect(detail.user.email).to.equal("fresh@example.com");
     expect(detail.user.id).to.be.a("string");
+    expect(detail.verificationRequired).to.equal(false);
     expect(bubbles && composed).to.equal(true);
     expect(session.get()).to.include({ status: "authenticated" });
   });
 
+  it("with verification required: says to check the inbox instead of signing in, and offers the link again", async () => {
+    await setServerConfig({ emailVerification: "required" });
+    const element = await renderSignup();
+    const event = nextEvent<CustomEvent>(element, "auth-signup");
+    submitForm(element, "inbox@example.com", "long-enough-password");
+    const { detail } = await event;
+    expect(detail).to.deep.equal({ user: null, verificationRequired: true });
+    expect(session.get().status).to.equal("anonymous");
+    const status = element.querySelector<HTMLElement>('[role="status"]')!;
+    const inbox = "Check your inbox: confirm your e-mail address with the link we sent you, then sign in.";
+    await until(() => status.textContent!.trim() === inbox, 1000, "check your inbox");
+    // The fields and their button give way; the focus goes to what replaced them.
+    expect(element.querySelector<HTMLElement>(".auth-field")!.checkVisibility()).to.equal(false);
+    expect(element.querySelector<HTMLElement>('button[type="submit"]')!.checkVisibility()).to.equal(false);
+    await until(() => document.activeElement === status, 1000, "focus on the message");
+    await expect(element).to.be.accessible();
+    const resend = element.querySelector<HTMLButtonElement>("button.auth-secondary")!;
+    expect(resend.checkVisibility()).to.equal(true);
+    resend.click();
+    await until(() => status.textContent!.trim() === "If this address needs one, a new link is on its way.", 2000, "the answer");
+    expect((await mailbox()).filter((mail) => mail.to === "inbox@example.com")).to.have.length(2);
+  });
+
   it("speaks Dutch under lang=nl", async () => {
     const element = await renderSignup(html`<auth-signup lang="nl"></auth-signup>`);
-    expect(element.querySelector('button[type="submit"]')!.textContent!.trim()).to.equal("Account aanmaken");
+    await until(() => element.querySelector('button[type="submit"]')!.textContent!.trim() === "Account aanmaken", 2000, "Dutch");
     expect(field(element, "password").labels?.[0]?.textContent?.trim()).to.equal("Wachtwoord");
     submitForm(element, "", "");
     const email = field(element, "email");

@@ -152,7 +152,8 @@ export function buildManifest(root: string): Package {
       {
         kind: "javascript-module",
         path: BUNDLE_MODULE,
-        description: "Defines the four elements (a second copy of the bundle does not throw) and exports the shared session store.",
+        description:
+          "Defines the elements (a second copy of the bundle does not throw; the newer ones load their code from dist/chunks/ when their tag first appears) and exports the shared session store.",
         declarations,
         exports: declarations.map((declaration) => ({
           kind: "custom-element-definition" as const,

@@ -1,4 +1,4 @@
-// Script of the iframe pages the browser tests open (tab.html, gate.html, csp.html): loads the
+// Script of the iframe pages the browser tests open (tab.html, csp.html): loads the
 // built bundle like a host page would, reports to the test page through postMessage, and obeys
 // its {call} requests so a test can act "in another tab".
 const params = new URLSearchParams(location.search);
@@ -7,18 +7,20 @@ document.addEventListener("securitypolicyviolation", (event) => {
   violations.push({ directive: event.violatedDirective, blocked: event.blockedURI, sample: event.sample });
 });
 
+// ?element=auth-gate&redirect=/x renders that element with that redirect (and lang, endpoint), for
+// the tests of redirects, links opened with a token and languages. It is in the page before the
+// bundle runs, as an element of the page's HTML would be.
+if (params.has("element")) {
+  const element = document.createElement(params.get("element"));
+  for (const name of ["redirect", "lang", "endpoint"]) if (params.get(name)) element.setAttribute(name, params.get(name));
+  if (element.localName === "auth-gate") element.innerHTML = '<p>members</p><p slot="anonymous">guests</p>';
+  document.body.append(element);
+}
+
 const bundle = await import("/dist/auth-elements.js");
 const report = (message) => parent.postMessage(message, location.origin);
 
 bundle.session.subscribe((state) => report({ session: state }));
-
-// ?element=auth-gate&redirect=/x renders that element with that redirect, for the redirect tests.
-if (params.has("element")) {
-  const element = document.createElement(params.get("element"));
-  if (params.get("redirect")) element.setAttribute("redirect", params.get("redirect"));
-  element.innerHTML = '<p>members</p><p slot="anonymous">guests</p>';
-  document.body.append(element);
-}
 
 window.addEventListener("message", async (event) => {
   if (event.origin !== location.origin || !event.data?.call) return;

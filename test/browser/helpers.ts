@@ -5,10 +5,59 @@ export async function resetMock(): Promise<void> {
   await fetch("/__mock/reset", { method: "POST" });
 }
 
+/** Forgets the link token an element of an earlier test took from this page's URL (page-state.ts). */
+export function forgetLinkToken(): void {
+  (globalThis as { [key: symbol]: { linkToken?: string } })[Symbol.for("auth-elements.store")]!.linkToken = undefined;
+}
+
 /** How many GET /auth/session requests the mock has answered since the last reset. */
 export async function sessionGets(): Promise<number> {
   const response = await fetch("/__mock/count");
   return ((await response.json()) as { sessionGets: number }).sessionGets;
+}
+
+/** How many GET /auth/config requests the mock has answered since the last reset. */
+export async function configGets(): Promise<number> {
+  const response = await fetch("/__mock/count");
+  return ((await response.json()) as { configGets: number }).configGets;
+}
+
+/** What the mock's GET /auth/config answers from now on (merged into its defaults). */
+export async function setServerConfig(config: Record<string, unknown>): Promise<void> {
+  await fetch("/__mock/config", { method: "POST", body: JSON.stringify(config) });
+}
+
+export interface Mail {
+  to: string;
+  kind: "reset" | "verify";
+  token: string;
+}
+
+/** The links the mock "mailed" since the last reset, oldest first. */
+export async function mailbox(): Promise<Mail[]> {
+  return (await (await fetch("/__mock/mail")).json()) as Mail[];
+}
+
+/** The token of the last link of `kind` mailed to `to`. */
+export async function lastToken(to: string, kind: Mail["kind"]): Promise<string> {
+  const mail = (await mailbox()).filter((entry) => entry.to === to && entry.kind === kind).pop();
+  if (!mail) throw new Error(`no ${kind} mail to ${to}`);
+  return mail.token;
+}
+
+/** Signs `email` in on "another device" (a session the page's cookie is not); resolves with its public id. */
+export async function otherDevice(email = "user@example.com"): Promise<string> {
+  return ((await (await fetch(`/__mock/device?email=${encodeURIComponent(email)}`, { method: "POST" })).json()) as { id: string }).id;
+}
+
+/** The public ids of every session of `email` the mock holds. */
+export async function devices(email = "user@example.com"): Promise<string[]> {
+  return (await (await fetch(`/__mock/devices?email=${encodeURIComponent(email)}`)).json()) as string[];
+}
+
+/** Every request the mock has seen since the last reset (but its own /__mock ones): method, URL path with query, Referer. */
+export async function seenRequests(): Promise<{ method: string; path: string; referer: string }[]> {
+  return (await (await fetch("/__mock/requests")).json()) as { method: string; path: string; referer: string }[];
 }
 
 export async function delayAuth(ms: number): Promise<void> {
@@ -52,11 +101,12 @@ export async function rendered<T extends HTMLElement>(element: T): Promise<T> {
 
 /**
  * Opens `src` (a page running frame-page.js) in a hidden same-origin iframe, a stand-in for another
- * tab, and resolves once it posts `{ready: true}`; frameSession() then tracks its store.
+ * tab, and resolves once it posts `{ready: true}`; frameSession() then tracks its store. A frame
+ * whose elements must take focus has to be `visible` (nothing in a hidden frame is focusable).
  */
-export async function openFrame(src: string): Promise<HTMLIFrameElement> {
+export async function openFrame(src: string, { visible = false } = {}): Promise<HTMLIFrameElement> {
   const frame = document.createElement("iframe") as HTMLIFrameElement & { lastSession?: unknown };
-  frame.hidden = true;
+  frame.hidden = !visible;
   const ready = new Promise<void>((resolve) => {
     window.addEventListener("message", (event: MessageEvent) => {
       if (event.source !== frame.contentWindow) return;

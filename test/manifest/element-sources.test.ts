@@ -58,3 +58,19 @@ describe("native slots", () => {
     expect(() => nativeSlots(`<svelte:options customElement={{ shadow: "none" }} />\n${source}`, "x.svelte")).toThrow(/shadow root/);
   });
 });
+
+describe("registration", () => {
+  const read = (file: string): string => fs.readFileSync(path.join(root, file), "utf8");
+  const defineModules = (file: string): string[] =>
+    [...read(file).matchAll(/^import "\.\/(auth-[a-z-]+)\/\1\.js";$/gm)].map((match) => match[1]!).sort();
+
+  it("defines every element: the four original ones in the entry, the newer ones in the chunk their tags load", () => {
+    const eager = defineModules("components/index.ts");
+    const later = defineModules("components/account-elements.ts");
+    expect(eager).toEqual(["auth-gate", "auth-login", "auth-logout", "auth-signup"]);
+    expect([...eager, ...later].sort()).toEqual(sources.map(({ source }) => tagOf(source)).sort());
+    // lazy-elements.ts watches for exactly the chunk's tags.
+    const watched = /const TAGS = "([^"]+)"/.exec(read("components/lazy-elements.ts"))![1]!.split(",");
+    expect(watched.sort()).toEqual(later);
+  });
+});

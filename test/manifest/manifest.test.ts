@@ -30,10 +30,14 @@ const element = (manifest: Package, tag: string): ElementDeclaration => {
 
 /** What design.md's "Elements and store (public API)" promises of each element. */
 const DESIGN: Record<string, { attributes: string[]; events: string[]; slots: string[] }> = {
-  "auth-login": { attributes: ["endpoint", "lang", "redirect"], events: ["auth-error", "auth-login"], slots: [] },
+  "auth-login": { attributes: ["endpoint", "lang", "redirect", "reset-url"], events: ["auth-error", "auth-login"], slots: [] },
   "auth-signup": { attributes: ["endpoint", "lang", "min-password-length"], events: ["auth-signup"], slots: [] },
   "auth-logout": { attributes: ["endpoint", "lang", "redirect"], events: ["auth-logout"], slots: [""] },
   "auth-gate": { attributes: ["endpoint", "redirect", "state"], events: [], slots: ["", "anonymous", "pending"] },
+  "auth-password-reset": { attributes: ["endpoint", "lang", "redirect"], events: ["auth-password-reset"], slots: [] },
+  "auth-verify-email": { attributes: ["endpoint", "lang"], events: ["auth-email-verified"], slots: [] },
+  // Its passkeys section, and the events auth-passkey-added and -removed, come with passkey support.
+  "auth-account": { attributes: ["endpoint", "lang", "sections"], events: ["auth-session-revoked", "auth-password-changed"], slots: [] },
 };
 
 describe("dist/custom-elements.json", () => {
@@ -47,6 +51,8 @@ describe("dist/custom-elements.json", () => {
     expect(pkg.customElements).toBe("dist/custom-elements.json");
     expect(pkg.exports["./custom-elements.json"]).toBe("./dist/custom-elements.json");
     expect(pkg.files).toContain("dist/custom-elements.json");
+    // The newer elements' chunks and the locale modules ship beside the entry that loads them.
+    expect(pkg.files).toEqual(expect.arrayContaining(["dist/auth-elements.js", "dist/chunks/", "dist/locales/"]));
   });
 
   it("is valid against the Custom Elements Manifest schema", () => {
@@ -61,7 +67,7 @@ describe("dist/custom-elements.json", () => {
     ).not.toEqual([]);
   });
 
-  it("lists the four elements with what design.md promises", () => {
+  it("lists the elements with what design.md promises", () => {
     expect(
       elementsOf(fresh)
         .map((declaration) => declaration.tagName)
@@ -169,7 +175,8 @@ describe("generated typings and README", () => {
     expect(pkg.types).toBe("./dist/auth-elements.d.ts");
     // The bundle's own build reads this list too: without ./components/** the modules that only
     // register elements would be tree-shaken out of dist/auth-elements.js.
-    expect(pkg.sideEffects).toEqual(["./dist/auth-elements.js", "./components/**"]);
+    // The chunks register elements too.
+    expect(pkg.sideEffects).toEqual(["./dist/auth-elements.js", "./dist/chunks/*.js", "./components/**"]);
   });
 
   it("README.md's element tables say what the manifest says", () => {

@@ -3,14 +3,20 @@
 // (TypeScript accepts any hyphenated JSX attribute, so only unhyphenated misspellings can fail.)
 import type {} from "auth-elements/react";
 import { useRef } from "react";
-import type { AuthErrorDetail, AuthLoginElement, AuthSignupDetail, User } from "auth-elements";
+import type { AuthErrorDetail, AuthLoginElement, AuthSessionRevokedDetail, AuthSignupDetail, User } from "auth-elements";
 
 function showUser(user: User): string {
   return user.email;
 }
 
 function onSignup(event: CustomEvent<AuthSignupDetail>): void {
-  showUser(event.detail.user);
+  // No user yet when the address must be confirmed first.
+  if (!event.detail.verificationRequired && event.detail.user) showUser(event.detail.user);
+}
+
+function onRevoked(event: CustomEvent<AuthSessionRevokedDetail>): void {
+  const ended: number = event.detail.revoked;
+  void [ended, event.detail.id?.length, event.detail.current];
 }
 
 function onWrongDetail(event: CustomEvent<AuthErrorDetail>): void {
@@ -30,6 +36,7 @@ export function Elements() {
         ref={login}
         endpoint="/auth"
         redirect="/home"
+        reset-url="/reset-password"
         lang="nl"
         onauth-login={(event) => showUser(event.detail.user)}
         onauth-error={(event) => void `${event.detail.code}: ${event.detail.message}`}
@@ -39,6 +46,14 @@ export function Elements() {
       <auth-logout redirect="/" onauth-logout={(event) => void event.detail} onauth-error={(event) => void event.detail.code}>
         Sign out
       </auth-logout>
+      <auth-password-reset redirect="/home" onauth-password-reset={(event) => showUser(event.detail.user)} />
+      <auth-verify-email endpoint="/auth" onauth-email-verified={(event) => void event.detail} />
+      <auth-account
+        sections="sessions password"
+        onauth-session-revoked={onRevoked}
+        onauth-password-changed={(event) => void event.detail}
+        onauth-error={(event) => void event.detail.message}
+      />
 
       <auth-login
         // @ts-expect-error misspelt attribute
@@ -56,6 +71,16 @@ export function Elements() {
       />
       {/* @ts-expect-error a handler of another event's detail */}
       <auth-login onauth-login={onWrongDetail} />
+      <auth-account
+        // @ts-expect-error misspelt attribute
+        sectons="password"
+      />
+      <auth-signup
+        onauth-signup={(event) => {
+          // @ts-expect-error the user is null when the address must be confirmed first
+          showUser(event.detail.user);
+        }}
+      />
     </>
   );
 }
