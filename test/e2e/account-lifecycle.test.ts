@@ -7,7 +7,17 @@
 // page makes any request with it; no CSP violation and no page error anywhere.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { gateState, launchChromium, newAccount, openDemo, screenshot, submitAuthForm, watchedContext, type Problems } from "./browser.js";
+import {
+  axeViolations,
+  gateState,
+  launchChromium,
+  newAccount,
+  openDemo,
+  screenshot,
+  submitAuthForm,
+  watchedContext,
+  type Problems,
+} from "./browser.js";
 import { startDemo, type RunningDemo } from "./demo-process.js";
 
 let demo: RunningDemo;
@@ -61,6 +71,8 @@ async function followMailedLink(page: Page, email: string, subject: string): Pro
   await page.goto(new URL("mailbox", demo.url).href);
   const mail = page.locator("#mails tr").filter({ hasText: email }).filter({ hasText: subject });
   await mail.first().waitFor({ timeout: 20_000 });
+  expect(await axeViolations(page)).toEqual([]);
+  await screenshot(page, "lifecycle-0-mailbox");
   const link = mail.first().locator("a");
   const href = (await link.getAttribute("href"))!;
   await link.click();
@@ -99,7 +111,9 @@ it(
       await expectTokenGoneAtOnce(mailbox, href, "/verify-email");
       await statusOf(mailbox, "auth-verify-email").filter({ hasText: "Your e-mail address is confirmed." }).waitFor({ timeout: 15_000 });
       // Signed in in this browser: the session says so at once.
-      await summary(mailbox).filter({ hasText: `Signed in as ${account.email} (e-mail address confirmed).` }).waitFor();
+      await summary(mailbox)
+        .filter({ hasText: `Signed in as ${account.email} (e-mail address confirmed).` })
+        .waitFor();
       await screenshot(mailbox, "lifecycle-1-verified");
 
       // The link is spent: opened again, it is refused and a new one can be asked for.
@@ -139,8 +153,12 @@ it(
       const newPassword = "a brand new passphrase";
       await page.locator('auth-password-reset input[name="newPassword"]').fill(newPassword);
       await page.locator('auth-password-reset button[type="submit"]').click();
-      await statusOf(page, "auth-password-reset").filter({ hasText: "Your new password is set and you are signed in." }).waitFor({ timeout: 15_000 });
-      await summary(page).filter({ hasText: `Signed in as ${account.email}` }).waitFor();
+      await statusOf(page, "auth-password-reset")
+        .filter({ hasText: "Your new password is set and you are signed in." })
+        .waitFor({ timeout: 15_000 });
+      await summary(page)
+        .filter({ hasText: `Signed in as ${account.email}` })
+        .waitFor();
       await screenshot(page, "lifecycle-2-reset");
 
       // The other browser was signed out by the reset: it finds out at its next look.
@@ -208,6 +226,7 @@ it(
       await expect.poll(() => sessions.count(), { timeout: 15_000 }).toBe(2);
       await expect(sessions.filter({ hasText: "(This device)" }).count()).resolves.toBe(1);
       await screenshot(page, "lifecycle-3-sessions");
+      expect(await axeViolations(page)).toEqual([]);
 
       // End the other one: the list keeps this device only, and the other browser is signed out.
       await sessions.filter({ hasNotText: "(This device)" }).locator("button", { hasText: "Sign out" }).click();
