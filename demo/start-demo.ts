@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig, parsePort, type Config } from "../server/config.js";
-import { devMailboxDir, startSessionServer, type RunningSessionServer } from "../server/start.js";
+import { devMailboxDir, startSessionServer } from "../server/start.js";
 import { readDevMailbox } from "./dev-mailbox.js";
 import { startNotesService } from "./upstream/notes-service.js";
 
@@ -90,12 +90,13 @@ async function main(): Promise<void> {
     front.listen(port, host, resolve);
   });
   const { port: actualPort } = front.address() as AddressInfo;
-  const frontOrigin = `http://${host === "0.0.0.0" ? "localhost" : host}:${actualPort}`;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const frontOrigin = `http://${shownHost}:${actualPort}`;
 
   // The notes service learns the auth service's origin (for its JWKS) from the session server, which starts the
   // reference one in-process; the first token it checks comes after that.
-  let sessionServer: RunningSessionServer | undefined;
-  const notes = await startNotesService({ authServiceUrl: () => sessionServer!.authServiceUrl });
+  let authServiceUrl = "";
+  const notes = await startNotesService({ authServiceUrl: () => authServiceUrl });
   const config = loadConfig({
     PUBLIC_ORIGIN: frontOrigin,
     ...process.env,
@@ -104,7 +105,8 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     UPSTREAMS: [process.env.UPSTREAMS, `notes=${notes.url}`].filter(Boolean).join(","),
   });
-  sessionServer = await startSessionServer(config);
+  const sessionServer = await startSessionServer(config);
+  authServiceUrl = sessionServer.authServiceUrl;
   const sessionServerUrl = new URL(sessionServer.url);
 
   serve = (req, res) => {
