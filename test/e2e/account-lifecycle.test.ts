@@ -105,6 +105,10 @@ it(
       await gateState(page, "anonymous");
       await submitAuthForm(page, "auth-signup", account.email, account.password);
       await gateState(page, "authenticated");
+      await page.goto(new URL("account", demo.url).href);
+      await summary(page)
+        .filter({ hasText: `Signed in as ${account.email} (e-mail address not confirmed yet).` })
+        .waitFor();
 
       const mailbox = await context.newPage();
       const href = await followMailedLink(mailbox, account.email, "Confirm your e-mail address");
