@@ -1,5 +1,6 @@
 // `npm run build:demo`: the three host pages (plain HTML at /, React 19 at /react/, Vue 3 at
-// /vue/) into demo/dist/, served by demo/start-demo.ts under a strict CSP. Each page imports
+// /vue/), the account-lifecycle pages (/reset-password, /verify-email, /account) and the dev
+// mailbox page (/mailbox) into demo/dist/, served by demo/start-demo.ts under a strict CSP. Each page imports
 // "auth-elements" like any host app would; it stays external and loads /dist/auth-elements.js, so
 // React and Vue never reach the bundle, and every page runs the very file the package ships.
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,10 @@ export default defineConfig({
         plain: here("./index.html"),
         react: here("./react/index.html"),
         vue: here("./vue/index.html"),
+        "reset-password": here("./reset-password/index.html"),
+        "verify-email": here("./verify-email/index.html"),
+        account: here("./account/index.html"),
+        mailbox: here("./mailbox/index.html"),
       },
     },
   },

@@ -66,6 +66,11 @@ export function referenceLinkOrigins(config: Config, ownOrigin: string): string[
   return [...origins];
 }
 
+/** The dev mailbox's directory (DATA_DIR/mail/) when the in-process reference service writes its mails there (no SMTP_URL). */
+export function devMailboxDir(config: Config): string | undefined {
+  return config.referenceService && config.referenceService.smtpUrl === undefined ? path.join(config.dataDir, "mail") : undefined;
+}
+
 /** Listens and resolves with the server's `http://host:port`. */
 function listen(server: http.Server, port: number, host: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
@@ -114,7 +119,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
         minPasswordLength: reference.minPasswordLength,
         smtpUrl: reference.smtpUrl,
         mailFrom: reference.mailFrom,
-        mailDir: path.join(config.dataDir, "mail"),
+        mailDir: devMailboxDir(config) ?? path.join(config.dataDir, "mail"),
         linkOrigins: referenceLinkOrigins(config, url),
         requireEmailVerification: reference.requireEmailVerification,
         onError: (error) => logger.error({ event: "auth_service_error", cause: (error as Error).message }, "reference auth service error"),

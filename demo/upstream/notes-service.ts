@@ -4,10 +4,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 
 export interface NotesServiceOptions {
-  authServiceUrl: string;
+  /**
+   * The auth service's origin, whose JWKS verifies the tokens; a function is asked at the first
+   * token check (the demo learns the in-process reference service's origin after this starts).
+   */
+  authServiceUrl: string | (() => string);
   port?: number;
   host?: string;
   audience?: string;
@@ -53,7 +57,13 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 }
 
 export async function startNotesService(options: NotesServiceOptions): Promise<RunningNotesService> {
-  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", options.authServiceUrl));
+  const { authServiceUrl } = options;
+  let remoteKeys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const jwks: JWTVerifyGetKey = (header, token) => {
+    const origin = typeof authServiceUrl === "function" ? authServiceUrl() : authServiceUrl;
+    remoteKeys ??= createRemoteJWKSet(new URL("/.well-known/jwks.json", origin));
+    return remoteKeys(header, token);
+  };
   const audience = options.audience ?? "auth-elements";
   const notesByUser = new Map<string, Note[]>();
 
