@@ -2,6 +2,8 @@
 // a front server serves the host pages with a strict CSP and reverse-proxies /auth and /api to the
 // session server, which uses the embedded store, the reference auth service and the demo notes
 // upstream. No Redis and no external service needed (REDIS_URL and AUTH_SERVICE are honoured).
+// Unless OIDC_PROVIDERS is set, it also starts the demo identity provider (demo/idp/), offered as
+// "Continue with Test IdP (demo)": anyone signs in there as any e-mail address, for trying it out.
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig, parsePort } from "../server/config.js";
 import { startAuthService } from "../server/auth-service/index.js";
 import { startSessionServer } from "../server/start.js";
+import { startDemoIdp } from "./idp/demo-idp.js";
 import { startNotesService } from "./upstream/notes-service.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     : await startAuthService({ dataDir: path.join(dataDir, "auth-service"), port: 0 });
   const authServiceUrl = process.env.AUTH_SERVICE ?? authService!.url;
   const notes = await startNotesService({ authServiceUrl });
+  const demoIdp = process.env.OIDC_PROVIDERS ? undefined : await startDemoIdp();
   const config = loadConfig({
     ...process.env,
     PORT: "0",
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     AUTH_SERVICE: authServiceUrl,
     UPSTREAMS: [process.env.UPSTREAMS, `notes=${notes.url}`].filter(Boolean).join(","),
+    ...demoIdp?.env,
   });
   const sessionServer = await startSessionServer(config);
   const sessionServerUrl = new URL(sessionServer.url);
@@ -108,7 +113,15 @@ async function main(): Promise<void> {
     front.listen(port, host, resolve);
   });
   const { port: actualPort } = front.address() as AddressInfo;
+  // The redirect URIs are on the front server's origin, known only now (PORT may be 0).
+  const hostnames = host === "127.0.0.1" || host === "0.0.0.0" ? ["127.0.0.1", "localhost"] : [host];
+  demoIdp?.register(
+    hostnames.map((name) => `http://${name}:${actualPort}`),
+    sessionServer.url,
+  );
   process.stdout.write(`auth-elements demo running at http://${host === "0.0.0.0" ? "localhost" : host}:${actualPort}/\n`);
+  if (demoIdp)
+    process.stdout.write(`Demo IdP (tests and demo only: any e-mail address signs in, no password) at ${demoIdp.provider.url}\n`);
 
   const stop = async (): Promise<void> => {
     front.close();
@@ -116,6 +129,7 @@ async function main(): Promise<void> {
     await sessionServer.close();
     await notes.close();
     await authService?.close();
+    await demoIdp?.close();
     process.exit(0);
   };
   process.on("SIGINT", stop);
