@@ -76,8 +76,12 @@ async function main(): Promise<void> {
     ? undefined
     : await startAuthService({ dataDir: path.join(dataDir, "auth-service"), port: 0 });
   const authServiceUrl = process.env.AUTH_SERVICE ?? authService!.url;
-  const notes = await startNotesService({ authServiceUrl });
   const demoIdp = process.env.OIDC_PROVIDERS ? undefined : await startDemoIdp();
+  // The notes accept the demo IdP's access tokens too: the gateway's bearer for its sessions.
+  const notes = await startNotesService({
+    authServiceUrl,
+    ...(demoIdp && { providers: [{ issuer: demoIdp.provider.issuer, audience: demoIdp.provider.resource }] }),
+  });
   const config = loadConfig({
     ...process.env,
     PORT: "0",
