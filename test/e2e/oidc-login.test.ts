@@ -30,6 +30,8 @@ it('signs in through "Continue with Test IdP" on a strict-CSP page, and out at t
     await gateState(page, "anonymous");
     const providerButton = page.locator("auth-login button.auth-provider", { hasText: /^Continue with Test IdP/ });
 
+    await screenshot(page, "oidc-0-provider-button");
+
     // A full-page navigation to the provider (no pop-up), its login page, back signed in.
     await providerButton.click();
     await page.waitForURL((url) => url.origin === idpOrigin);
