@@ -314,7 +314,7 @@ describe("<auth-login>", () => {
 
       const dutch = await openFrame("/test/browser/tab.html?element=auth-login&lang=nl#auth_error=oidc_failed");
       const inDutch = await rendered(dutch.contentDocument!.querySelector("auth-login")!);
-      await until(() => alertText(inDutch) === "Inloggen via de provider is mislukt. Probeer het opnieuw.", 2000, "the Dutch message");
+      await until(() => alertText(inDutch) === "Inloggen mislukt. Probeer het opnieuw.", 2000, "the Dutch message");
       expect(dutch.contentWindow!.location.hash).to.equal("");
       dutch.remove();
     });
