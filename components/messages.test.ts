@@ -56,6 +56,10 @@ describe("messages", () => {
       "session_expired",
       "internal_error",
       "email_not_verified",
+      // A sign-in with a provider that failed comes back as #auth_error=<code>.
+      "oidc_denied",
+      "oidc_failed",
+      "oidc_unavailable",
     ];
     for (const code of codes) expect(messages.en, code).to.have.property(code);
     // The codes only the newer elements' routes return come with their chunk.

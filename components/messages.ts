@@ -49,6 +49,9 @@ const en: CoreMessages = {
   csrf_rejected: "The request was refused. Reload the page and try again.",
   internal_error: "Something went wrong. Try again.",
   network_error: "Cannot reach the server. Check your connection.",
+  oidc_denied: "Sign-in cancelled.",
+  oidc_failed: "Sign-in failed. Try again.",
+  oidc_unavailable: "The service is unavailable. Try again later.",
   unknown_error: "Something went wrong. Try again.",
 };
 

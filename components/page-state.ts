@@ -36,6 +36,8 @@ export interface PageState {
   langObserver?: MutationObserver;
   /** Counter for ids that must be unique on the page across bundle copies. */
   uid: number;
+  /** Where logout() sent the page (a provider's sign-out): redirects of the elements give way to it. */
+  leaving?: URL;
   /** Hooks the first copy installed (tabs, expiry, lang); later copies only reuse them. */
   wired?: boolean;
 }

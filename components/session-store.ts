@@ -114,9 +114,14 @@ export function signup({ email, password }: Credentials, options?: RequestOption
   return authenticate("/signup", { email, password }, options);
 }
 
+/** Signs out; a provider's session (the server answers `{logoutUrl}`) then leaves for the provider's sign-out. */
 export async function logout(options: RequestOptions = {}): Promise<void> {
-  await request<undefined>(endpointFor(options.endpoint), "/logout", "POST");
+  const endpoint = endpointFor(options.endpoint);
+  const body = await request<{ logoutUrl?: string } | undefined>(endpoint, "/logout", "POST");
   commit(ANONYMOUS);
+  // The URL is on the session server's origin (a path there): resolved against the endpoint, so
+  // that a cross-origin endpoint works too. No element's `redirect` may override this navigation.
+  if (body?.logoutUrl) location.assign((page.leaving = new URL(body.logoutUrl, new URL(endpoint, location.href))));
 }
 
 /** fetch() for the gateway: cookies and `X-CSRF: 1`; a 401 means the session is gone. */

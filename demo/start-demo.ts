@@ -6,6 +6,8 @@
 // SMTP_URL and the rest of the session server's variables are honoured). Mailed links point at the
 // front's pages: PUBLIC_ORIGIN defaults to the front's origin. The front also serves the dev mailbox
 // (/mailbox and its /mailbox.json): demo only, never part of the session server.
+// Unless OIDC_PROVIDERS is set, it also starts the demo identity provider (demo/idp/), offered as
+// "Continue with Test IdP (demo)": anyone signs in there as any e-mail address, for trying it out.
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig, parsePort, type Config } from "../server/config.js";
 import { devMailboxDir, startSessionServer } from "../server/start.js";
 import { readDevMailbox } from "./dev-mailbox.js";
+import { startDemoIdp } from "./idp/demo-idp.js";
 import { startNotesService } from "./upstream/notes-service.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -96,7 +99,12 @@ async function main(): Promise<void> {
   // The notes service learns the auth service's origin (for its JWKS) from the session server, which starts the
   // reference one in-process; the first token it checks comes after that.
   let authServiceUrl = "";
-  const notes = await startNotesService({ authServiceUrl: () => authServiceUrl });
+  const demoIdp = process.env.OIDC_PROVIDERS ? undefined : await startDemoIdp();
+  // The notes accept the demo IdP's access tokens too: the gateway's bearer for its sessions.
+  const notes = await startNotesService({
+    authServiceUrl: () => authServiceUrl,
+    ...(demoIdp && { providers: [{ issuer: demoIdp.provider.issuer, audience: demoIdp.provider.resource }] }),
+  });
   const config = loadConfig({
     PUBLIC_ORIGIN: frontOrigin,
     ...process.env,
@@ -104,6 +112,7 @@ async function main(): Promise<void> {
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     UPSTREAMS: [process.env.UPSTREAMS, `notes=${notes.url}`].filter(Boolean).join(","),
+    ...demoIdp?.env,
   });
   const sessionServer = await startSessionServer(config);
   authServiceUrl = sessionServer.authServiceUrl;
@@ -140,12 +149,21 @@ async function main(): Promise<void> {
   if (mailDir && !["127.0.0.1", "localhost", "::1"].includes(host)) {
     process.stderr.write(`warning: HOST=${host}: the /mailbox page shows every mailed link to whoever reaches this port\n`);
   }
+  // The redirect URIs are on the front server's origin.
+  const hostnames = host === "127.0.0.1" || host === "0.0.0.0" ? ["127.0.0.1", "localhost"] : [host];
+  demoIdp?.register(
+    hostnames.map((name) => `http://${name}:${actualPort}`),
+    sessionServer.url,
+  );
+  if (demoIdp)
+    process.stdout.write(`Demo IdP (tests and demo only: any e-mail address signs in, no password) at ${demoIdp.provider.url}\n`);
 
   const stop = async (): Promise<void> => {
     front.close();
     front.closeAllConnections();
     await sessionServer.close();
     await notes.close();
+    await demoIdp?.close();
     process.exit(0);
   };
   process.on("SIGINT", stop);
