@@ -47,6 +47,9 @@ export function App() {
             <li>
               <a href="/vue/">Vue 3</a>
             </li>
+            <li>
+              <a href="/svelte/">Svelte 5</a>
+            </li>
           </ul>
         </nav>
         <div className="settings" role="group" aria-label={t("settings")}>
