@@ -185,7 +185,7 @@ export type Messages = Record<MessageKey, string>;
 export interface ConfigureOptions {
   /** The session server's auth base URL for the store and every element without its own `endpoint`. */
   endpoint?: string;
-  /** Per language (`en`, `nl`, or a new one), messages that replace the built-in ones (they win over a locale module that loads later); missing keys fall back to English. */
+  /** Per language (`en`, `de`, `pt-BR`, … or a new one), messages that replace the built-in ones (they win over a locale module that loads later; a whole locale, such as the default export of `auth-elements/locales/de`, spares its download); missing keys fall back to English. */
   messages?: Record<string, Partial<Messages>>;
 }
 

@@ -31,6 +31,8 @@ export interface PageState {
   /** Tells other tabs about logins and logouts. */
   channel?: BroadcastChannel;
   expiryTimer?: ReturnType<typeof setTimeout>;
+  /** The locale module of the document's language, when the page preloads one: elements mount after it (lang.ts). */
+  preloading?: Promise<void> | undefined;
   /** Mounted elements to re-render when a `lang` attribute or the messages change. */
   langListeners: Set<() => void>;
   langObserver?: MutationObserver;

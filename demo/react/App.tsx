@@ -48,6 +48,9 @@ export function App() {
               <a href="/vue/">Vue 3</a>
             </li>
             <li>
+              <a href="/svelte/">Svelte 5</a>
+            </li>
+            <li>
               <a href="/account">{t("accountNav")}</a>
             </li>
             <li>
