@@ -45,7 +45,15 @@ import type { SessionBackend } from "./backend.js";
 import { cookieSettings, SessionCookie } from "./cookie.js";
 import { idleRenewal, sessionTtlMs, type SessionLimits } from "./lifetime.js";
 import type { ProviderTokenStore } from "./provider-tokens.js";
-import { oidcUserId, toSessionRecord, type ActiveSession, type ProviderLogin, type SessionRecord, type SessionUser, type UnsealedRecord } from "./record.js";
+import {
+  oidcUserId,
+  toSessionRecord,
+  type ActiveSession,
+  type ProviderLogin,
+  type SessionRecord,
+  type SessionUser,
+  type UnsealedRecord,
+} from "./record.js";
 import { SealingStore, tokensOf, type SessionKeys, type SessionSecret, type SessionTokens } from "./session-keys.js";
 import { userAgentLabel } from "./user-agent.js";
 
@@ -187,12 +195,7 @@ export class Sessions {
     return this.begin(req, { user, oidc, createdAt: Date.now() }, { provider: tokens }, replaces);
   }
 
-  private async begin(
-    req: Request,
-    record: UnsealedRecord,
-    tokens: SessionTokens,
-    replaces?: string,
-  ): Promise<number> {
+  private async begin(req: Request, record: UnsealedRecord, tokens: SessionTokens, replaces?: string): Promise<number> {
     const { backend, limits, logger } = this.deps;
     // The session this login replaces (the same browser was signed in): its token must not outlive it.
     const before = toSessionRecord(req.session);

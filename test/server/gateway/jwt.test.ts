@@ -9,7 +9,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LEGACY_FAULT_DETAIL, startLegacyAuthService, type LegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { apiGet, bearerOf, expiryMs, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { openedPasswordSession, PASSWORD, sidOf, sleep, startTestSessionServer, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  openedPasswordSession,
+  PASSWORD,
+  sidOf,
+  sleep,
+  startTestSessionServer,
+  type CookieClient,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const AUTH_TIMEOUT_MS = 800;
 const SESSION_FIELDS = ["cookie", "createdAt", "refreshTokenIri", "sealed", "user", "userAgent", "userIri"];

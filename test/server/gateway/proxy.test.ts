@@ -19,7 +19,15 @@ import {
   type EchoUpstream,
 } from "../../helpers/gateway.js";
 import { rawRequest as rawRequestBase } from "../../helpers/raw-http.js";
-import { openedPasswordSession, sidOf, startTestSessionServer, sleep, waitFor, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  openedPasswordSession,
+  sidOf,
+  startTestSessionServer,
+  sleep,
+  waitFor,
+  type CookieClient,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const TIMEOUT_MS = 300;
 const BODY_LIMIT = 600_000;

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MATRIX, startMode, type ModeSetup } from "../../helpers/auth-modes.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { type CookieClient, openedPasswordSession, PASSWORD, parseSetCookie, sidOf, uniqueEmail, type TestResponse } from "../../helpers/session-server.js";
+import {
+  type CookieClient,
+  openedPasswordSession,
+  PASSWORD,
+  parseSetCookie,
+  sidOf,
+  uniqueEmail,
+  type TestResponse,
+} from "../../helpers/session-server.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID_V1 = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
