@@ -21,7 +21,6 @@ import {
 import { rawRequest as rawRequestBase } from "../../helpers/raw-http.js";
 import {
   openedPasswordSession,
-  sidOf,
   startTestSessionServer,
   sleep,
   waitFor,

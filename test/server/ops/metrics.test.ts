@@ -5,7 +5,14 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiGet, bearerOf, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { openedPasswordSession, PASSWORD, sidOf, startTestSessionServer, waitFor, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  openedPasswordSession,
+  PASSWORD,
+  sidOf,
+  startTestSessionServer,
+  waitFor,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 interface Sample {
   name: string;
