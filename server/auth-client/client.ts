@@ -151,7 +151,10 @@ export class AuthServiceClient {
 
   /** `POST /api/passkeys` `{credential, name}` with `REFRESH-TOKEN`: 400 passkey_invalid when it does not verify. */
   async registerPasskey(refreshToken: string, credential: Record<string, unknown>, name: string | undefined): Promise<PasskeyInfo> {
-    const response = await this.call("POST", "/api/passkeys", { refreshToken, body: { credential, ...(name !== undefined ? { name } : {}) } });
+    const response = await this.call("POST", "/api/passkeys", {
+      refreshToken,
+      body: { credential, ...(name !== undefined ? { name } : {}) },
+    });
     if (response.status === 201 || response.status === 200) {
       const passkey = passkeyInfo(response.body);
       if (passkey) return passkey;

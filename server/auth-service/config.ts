@@ -115,12 +115,18 @@ export function rpIdFits(rpId: string, host: string): boolean {
  * The relying party: WEBAUTHN_RP_ID (default: the first origin's host) and WEBAUTHN_ORIGINS (default: the RP id's
  * https origin, or without an RP id the demo's http://localhost:3000), checked against each other.
  */
-export function webauthnSettings(rawRpId: string | undefined, rawOrigins: readonly string[] | undefined): { rpId: string; origins: string[] } {
+export function webauthnSettings(
+  rawRpId: string | undefined,
+  rawOrigins: readonly string[] | undefined,
+): { rpId: string; origins: string[] } {
   const given = rawRpId?.trim().toLowerCase();
   const origins = [...(rawOrigins ?? (given !== undefined && given !== "localhost" ? [`https://${given}`] : DEFAULT_WEBAUTHN_ORIGINS))];
   if (origins.length === 0) throw new AuthServiceConfigError("WEBAUTHN_ORIGINS", "must name at least one origin");
   const rpId = given ?? new URL(origins[0]!).hostname;
-  if (!/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId) || /^[\d.]+$/.test(rpId)) {
+  if (
+    !/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId) ||
+    /^[\d.]+$/.test(rpId)
+  ) {
     throw new AuthServiceConfigError("WEBAUTHN_RP_ID", `"${rpId}" is not a domain name (examples: example.com, localhost)`);
   }
   for (const origin of origins) {

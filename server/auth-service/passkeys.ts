@@ -92,7 +92,9 @@ function storedTransports(row: PasskeyRow): AuthenticatorTransportFuture[] | und
   if (row.transports === null) return undefined;
   try {
     const list = JSON.parse(row.transports) as unknown;
-    return Array.isArray(list) ? list.filter((t): t is AuthenticatorTransportFuture => typeof t === "string" && TRANSPORTS.has(t)) : undefined;
+    return Array.isArray(list)
+      ? list.filter((t): t is AuthenticatorTransportFuture => typeof t === "string" && TRANSPORTS.has(t))
+      : undefined;
   } catch {
     return undefined;
   }
@@ -238,7 +240,11 @@ export function createPasskeyHandlers(settings: PasskeySettings) {
         });
         if (!result.verified) return undefined;
         const info = result.authenticationInfo;
-        store.markPasskeyUsed(row.id, { counter: info.newCounter, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp });
+        store.markPasskeyUsed(row.id, {
+          counter: info.newCounter,
+          deviceType: info.credentialDeviceType,
+          backedUp: info.credentialBackedUp,
+        });
       } catch {
         return undefined;
       }

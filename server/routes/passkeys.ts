@@ -54,7 +54,8 @@ function claimedChallenge(credential: Record<string, unknown>): string | undefin
 /** A new passkey's name: the body's (trimmed, at most 64 characters), else a label of the browser that made it. */
 function readName(req: Request): string {
   const name = (req.body as { name?: unknown }).name;
-  if (name !== undefined && name !== null && typeof name !== "string") throw new ApiError(400, "bad_request", { message: "name must be a string." });
+  if (name !== undefined && name !== null && typeof name !== "string")
+    throw new ApiError(400, "bad_request", { message: "name must be a string." });
   const trimmed = typeof name === "string" ? name.trim() : "";
   if (trimmed.length > MAX_NAME_LENGTH) {
     throw new ApiError(400, "bad_request", { message: `name must be at most ${MAX_NAME_LENGTH} characters.` });
@@ -77,7 +78,9 @@ export function passkeyRoutes(deps: RouteDeps): express.Router {
   async function withRefreshToken<T>(res: Response, call: (session: ActiveSession & AuthServiceSessionRecord) => Promise<T>): Promise<T> {
     const session = res.locals.session as ActiveSession;
     if (session.oidc) {
-      throw new ApiError(400, "bad_request", { message: "This account signs in through its identity provider, which keeps its credentials." });
+      throw new ApiError(400, "bad_request", {
+        message: "This account signs in through its identity provider, which keeps its credentials.",
+      });
     }
     try {
       return await call(session);

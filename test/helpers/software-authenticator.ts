@@ -90,7 +90,11 @@ export class SoftwareAuthenticator {
 
   constructor(options: AuthenticatorOptions = {}) {
     this.origin = options.origin ?? "http://localhost:3000";
-    this.options = { userVerification: options.userVerification ?? true, backedUp: options.backedUp ?? false, counts: options.counts ?? true };
+    this.options = {
+      userVerification: options.userVerification ?? true,
+      backedUp: options.backedUp ?? false,
+      counts: options.counts ?? true,
+    };
   }
 
   private flags(extra: number): number {
@@ -99,7 +103,12 @@ export class SoftwareAuthenticator {
 
   private clientData(type: string, challenge: string, overrides: CeremonyOverrides): Buffer {
     return Buffer.from(
-      JSON.stringify({ type: overrides.type ?? type, challenge: overrides.challenge ?? challenge, origin: overrides.origin ?? this.origin, crossOrigin: false }),
+      JSON.stringify({
+        type: overrides.type ?? type,
+        challenge: overrides.challenge ?? challenge,
+        origin: overrides.origin ?? this.origin,
+        crossOrigin: false,
+      }),
     );
   }
 

@@ -81,7 +81,11 @@ describe("registration", () => {
     const user = await newUser();
     const options = await registrationOptions(user.token);
     expect(options.rp).toEqual({ name: RP_ID, id: RP_ID });
-    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", requireResidentKey: true, userVerification: "preferred" });
+    expect(options.authenticatorSelection).toMatchObject({
+      residentKey: "required",
+      requireResidentKey: true,
+      userVerification: "preferred",
+    });
     expect(options.user.name).toBe(user.email);
     expect(Buffer.from(options.user.id, "base64url").toString()).toBe(user.id);
     expect(options.timeout).toBe(300_000);
@@ -105,14 +109,22 @@ describe("registration", () => {
     const db = new Database(path.join(dataDir, "auth-service.sqlite"), { readonly: true });
     const row = db.prepare("SELECT * FROM passkeys WHERE id = ?").get(added.body.id) as Record<string, unknown>;
     db.close();
-    expect(row).toMatchObject({ user_id: user.id, credential_id: authenticator.credentials[0]!.id, counter: 0, device_type: "multiDevice", backed_up: 1 });
+    expect(row).toMatchObject({
+      user_id: user.id,
+      credential_id: authenticator.credentials[0]!.id,
+      counter: 0,
+      device_type: "multiDevice",
+      backed_up: 1,
+    });
     expect(JSON.parse(row.transports as string)).toEqual(["internal", "hybrid"]);
   });
 
   it("lists the user's passkeys in excludeCredentials, so an authenticator does not make a second one", async () => {
     const { token, authenticator } = await userWithPasskey();
     const options = await registrationOptions(token);
-    expect(options.excludeCredentials).toEqual([{ id: authenticator.credentials[0]!.id, type: "public-key", transports: ["internal", "hybrid"] }]);
+    expect(options.excludeCredentials).toEqual([
+      { id: authenticator.credentials[0]!.id, type: "public-key", transports: ["internal", "hybrid"] },
+    ]);
     expect(() => authenticator.create(options)).toThrow(/InvalidStateError/);
   });
 
@@ -131,10 +143,14 @@ describe("registration", () => {
     await refused(credential, other.token); // another user's challenge (and not spent by that attempt)
     expect((await call("POST", "/api/passkeys", { credential }, user.token)).status).toBe(201);
     await refused(credential); // replayed: spent by its first use
-    await refused(authenticator.create({ ...(await registrationOptions(user.token)), excludeCredentials: [] }, { origin: "https://evil.example" }));
+    await refused(
+      authenticator.create({ ...(await registrationOptions(user.token)), excludeCredentials: [] }, { origin: "https://evil.example" }),
+    );
     await refused(authenticator.create({ ...(await registrationOptions(user.token)), excludeCredentials: [] }, { rpId: "evil.example" }));
     const signIn = await signInOptions();
-    await refused(authenticator.create({ ...(await registrationOptions(user.token)), excludeCredentials: [] }, { challenge: signIn.challenge }));
+    await refused(
+      authenticator.create({ ...(await registrationOptions(user.token)), excludeCredentials: [] }, { challenge: signIn.challenge }),
+    );
     await refused({ id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "!!", attestationObject: "??" } });
     await refused("not an object");
     expect((await call("POST", "/api/passkeys", { credential }, "0".repeat(128))).status).toBe(403);
@@ -151,7 +167,12 @@ describe("sign-in", () => {
 
     const login = await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(options) });
     expect(login.status).toBe(201);
-    expect(login.body).toMatchObject({ "@type": "RefreshToken", user: `/api/users/${id}`, email, token: expect.stringMatching(/^[0-9a-f]{128}$/) });
+    expect(login.body).toMatchObject({
+      "@type": "RefreshToken",
+      user: `/api/users/${id}`,
+      email,
+      token: expect.stringMatching(/^[0-9a-f]{128}$/),
+    });
     const jwt = await call("GET", `/api/users/${id}`, undefined, login.body.token);
     expect(jwt.status).toBe(200);
 
@@ -177,9 +198,13 @@ describe("sign-in", () => {
     const { authenticator, token } = await userWithPasskey();
     const registration = await registrationOptions(token);
     const signIn = await signInOptions();
-    expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(signIn, { challenge: registration.challenge }) })).status).toBe(401);
+    expect(
+      (await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(signIn, { challenge: registration.challenge }) })).status,
+    ).toBe(401);
     // A wrong origin spends the challenge: the right answer afterwards finds nothing.
-    expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(signIn, { origin: "https://evil.example" }) })).status).toBe(401);
+    expect(
+      (await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(signIn, { origin: "https://evil.example" }) })).status,
+    ).toBe(401);
     expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(signIn) })).status).toBe(401);
   });
 
@@ -201,12 +226,19 @@ describe("sign-in", () => {
     expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(await signInOptions()) })).status).toBe(201);
     authenticator.credentials[0]!.counter = 0;
     await refused(authenticator.get(await signInOptions()));
-    await refused({ id: "nope", rawId: "nope", type: "public-key", response: { clientDataJSON: "%%%", authenticatorData: "", signature: "" } });
+    await refused({
+      id: "nope",
+      rawId: "nope",
+      type: "public-key",
+      response: { clientDataJSON: "%%%", authenticatorData: "", signature: "" },
+    });
     await refused(["not", "an", "object"]);
     // Another service's origin is accepted only when it is one of WEBAUTHN_ORIGINS.
     const second = new SoftwareAuthenticator({ origin: "https://login.example.test" });
     const user = await userWithPasskey(second);
-    expect((await call("POST", "/api/refresh_tokens", { passkey: second.get(await signInOptions()) })).body.user).toBe(`/api/users/${user.id}`);
+    expect((await call("POST", "/api/refresh_tokens", { passkey: second.get(await signInOptions()) })).body.user).toBe(
+      `/api/users/${user.id}`,
+    );
   });
 
   it("expires a challenge after five minutes", async () => {
@@ -252,9 +284,9 @@ describe("the owner only", () => {
 describe("configuration", () => {
   it("reads WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS, defaulting to the demo's http://localhost:3000, and names a bad one", () => {
     expect(loadAuthServiceConfig({})).toMatchObject({ webauthnRpId: undefined, webauthnOrigins: undefined });
-    expect(loadAuthServiceConfig({ WEBAUTHN_RP_ID: "Example.com", WEBAUTHN_ORIGINS: "https://example.com,https://app.example.com" })).toMatchObject(
-      { webauthnRpId: "example.com", webauthnOrigins: ["https://example.com", "https://app.example.com"] },
-    );
+    expect(
+      loadAuthServiceConfig({ WEBAUTHN_RP_ID: "Example.com", WEBAUTHN_ORIGINS: "https://example.com,https://app.example.com" }),
+    ).toMatchObject({ webauthnRpId: "example.com", webauthnOrigins: ["https://example.com", "https://app.example.com"] });
     const problem = (env: Record<string, string>) => {
       try {
         loadAuthServiceConfig(env);
@@ -264,7 +296,9 @@ describe("configuration", () => {
       }
       return "accepted";
     };
-    expect(problem({ WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.org" })).toMatch(/^WEBAUTHN_ORIGINS: .*not on WEBAUTHN_RP_ID/);
+    expect(problem({ WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.org" })).toMatch(
+      /^WEBAUTHN_ORIGINS: .*not on WEBAUTHN_RP_ID/,
+    );
     expect(problem({ WEBAUTHN_ORIGINS: "http://app.example.com" })).toMatch(/^WEBAUTHN_ORIGINS: .*must be https/);
     expect(problem({ WEBAUTHN_RP_ID: "127.0.0.1" })).toMatch(/^WEBAUTHN_RP_ID: /);
     expect(problem({ WEBAUTHN_ORIGINS: "not an origin" })).toMatch(/^WEBAUTHN_ORIGINS: /);

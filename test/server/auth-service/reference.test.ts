@@ -389,6 +389,7 @@ describe("routing and failures", () => {
         jwt: { issuer: "http://issuer.test", audience: "auth-elements", lifetimeSeconds: 120 },
         refreshTokenLifetimeSeconds: 3600,
         minPasswordLength: 8,
+        webauthn: { rpId: "localhost", rpName: "localhost", origins: ["http://localhost:3000"] },
         dummyHash: "scrypt$16384$8$1$AAAA$AAAA",
         onError: (error) => errors.push(error),
         mailer: { description: "none", send: async () => undefined, close: () => undefined },
