@@ -3,7 +3,15 @@
 // password login does (regenerated id, per-user index, same body, same logs, the login's per-address limit), and every
 // way a ceremony can be bent refused with one 401 invalid_credentials (sign-in) or 400 passkey_invalid (registration).
 // Then: only the owner lists or removes, the feature off is 404, CSRF and sign-in rules, an OIDC provider's session.
+import http from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startAuthService, type RunningAuthService } from "../../../server/auth-service/index.js";
+import { ConfigError, loadConfig } from "../../../server/config.js";
+import { referenceWebauthn } from "../../../server/start.js";
 import { STORE_MODES } from "../../helpers/auth-modes.js";
 import { newBrowser, oidcEnv, registerServers, signIn as oidcSignIn, startIdp, type TestProvider } from "../../helpers/oidc.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
@@ -368,5 +376,100 @@ describe("a session signed in through an OpenID Connect provider", () => {
     expect(options.body.error).toBe("bad_request");
     expect((await c.post("/auth/passkeys", { credential: {} })).status).toBe(400);
     expect((await c.request("DELETE", "/auth/passkeys/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+  });
+});
+
+describe("an external auth service (AUTH_SERVICE, AUTH_FEATURES=passkeys) in another dialect", () => {
+  let dataDir: string;
+  let reference: RunningAuthService;
+  let dialect: http.Server;
+  let server: TestSessionServer;
+  const t = tools(() => server);
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "ae-passkeys-external-"));
+    reference = await startAuthService({ dataDir, webauthnOrigins: ["http://localhost:3000"] });
+    // In front of it, the older habits the client must accept: no e-mail in the login answer (the session server asks
+    // GET /api/users/<id> for it), collections as hydra:member.
+    dialect = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", async () => {
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
+        );
+        const answer = await fetch(reference.url + req.url, {
+          method: req.method,
+          headers: headers as Record<string, string>,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
+        let text = await answer.text();
+        if (text && answer.headers.get("content-type")?.includes("json")) {
+          const body = JSON.parse(text) as Record<string, unknown>;
+          if (req.url === "/api/refresh_tokens") delete body.email;
+          if (req.url === "/api/passkeys" && req.method === "GET") {
+            body["hydra:member"] = body.member;
+            delete body.member;
+          }
+          text = JSON.stringify(body);
+        }
+        res
+          .writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" })
+          .end(answer.status === 204 ? undefined : text);
+      });
+    });
+    await new Promise<void>((resolve) => dialect.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(dialect.address() as AddressInfo).port}`;
+    server = await startTestSessionServer({ authService: origin, env: { AUTH_FEATURES: "passkeys" } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await new Promise((resolve) => dialect?.close(resolve));
+    await reference?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("adds, lists, signs in with and removes a passkey; the e-mail comes from the user resource", async () => {
+    const { c, email, id } = await t.signedUp();
+    const device = new SoftwareAuthenticator({ origin: "http://localhost:3000" });
+    const added = await t.addPasskey(c, device, { name: "Key" });
+    expect(added.status).toBe(201);
+    expect((await c.get("/auth/passkeys")).body.passkeys).toEqual([expect.objectContaining({ id: added.body.id, name: "Key" })]);
+    const fresh = t.client();
+    const login = await t.passkeyLogin(fresh, device);
+    expect(login.status).toBe(200);
+    expect(login.body.user).toEqual({ id, email, emailVerified: false });
+    expect((await fresh.request("DELETE", `/auth/passkeys/${added.body.id}`)).status).toBe(204);
+    refusedLogin(await t.passkeyLogin(t.client(), device));
+  });
+});
+
+describe("the relying party of the in-process reference service", () => {
+  const own = "http://127.0.0.1:3000";
+  const settings = (env: Record<string, string>) => referenceWebauthn(loadConfig({ SESSION_SECRET: "x".repeat(32), ...env }), own);
+
+  it("derives WEBAUTHN_ORIGINS from the origins browsers use (loopback read as localhost), and takes WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS as given", () => {
+    expect(settings({})).toEqual({ rpId: "localhost", origins: ["http://localhost:3000"] });
+    expect(settings({ PUBLIC_ORIGIN: "https://app.example.com" })).toEqual({
+      rpId: "app.example.com",
+      origins: ["https://app.example.com"],
+    });
+    expect(settings({ PUBLIC_ORIGIN: "https://app.example.com", WEBAUTHN_RP_ID: "example.com" })).toEqual({
+      rpId: "example.com",
+      origins: ["https://app.example.com"],
+    });
+    expect(settings({ ALLOWED_ORIGINS: "https://a.example.com,http://plain.example.com", WEBAUTHN_RP_ID: "example.com" })).toEqual({
+      rpId: "example.com",
+      origins: ["https://a.example.com"],
+    });
+    expect(settings({ WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" })).toEqual({
+      rpId: "example.com",
+      origins: ["https://example.com"],
+    });
+    expect(() =>
+      loadConfig({ SESSION_SECRET: "x".repeat(32), WEBAUTHN_ORIGINS: "https://a.example.org", WEBAUTHN_RP_ID: "example.com" }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ SESSION_SECRET: "x".repeat(32), WEBAUTHN_ORIGINS: "https://a.example.org", WEBAUTHN_RP_ID: "example.com" }),
+    ).toThrow(/^WEBAUTHN_ORIGINS/);
   });
 });
