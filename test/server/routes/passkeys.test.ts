@@ -461,6 +461,8 @@ describe("the relying party of the in-process reference service", () => {
       rpId: "example.com",
       origins: ["https://a.example.com"],
     });
+    // An origin on an IP address cannot hold passkeys: left out, and the start goes on with the defaults.
+    expect(settings({ PUBLIC_ORIGIN: "https://192.0.2.7" })).toEqual({ rpId: undefined, origins: undefined });
     expect(settings({ WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" })).toEqual({
       rpId: "example.com",
       origins: ["https://example.com"],
