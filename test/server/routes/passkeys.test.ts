@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAuthService, type RunningAuthService } from "../../../server/auth-service/index.js";
 import { ConfigError, loadConfig } from "../../../server/config.js";
@@ -255,6 +256,19 @@ describe("passkeys through the session server", () => {
       expect(answer.body.error).toBe("bad_request");
     }
     expect((await c.get("/auth/passkeys")).body.passkeys).toHaveLength(2);
+  });
+
+  it("ends the session when the auth service no longer takes its refresh token (401 session_expired)", async () => {
+    const { c, id } = await t.signedUp();
+    const sid = t.sid(c);
+    const db = new Database(path.join(server.dataDir, "auth-service", "auth-service.sqlite"));
+    db.prepare("DELETE FROM refresh_tokens WHERE user_id = ?").run(id);
+    db.close();
+    const answer = await c.post("/auth/passkeys/register/options");
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toBe("session_expired");
+    expect(await server.hasSession(sid)).toBe(false);
+    expect((await c.get("/auth/session")).body.authenticated).toBe(false);
   });
 
   it("answers malformed sign-ins with a 4xx, never a 5xx", async () => {
