@@ -18,6 +18,7 @@ import { newBrowser, oidcEnv, registerServers, signIn as oidcSignIn, startIdp, t
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
 import {
   PASSWORD,
+  parseSetCookie,
   sidOf,
   startTestSessionServer,
   uniqueEmail,
@@ -140,6 +141,20 @@ describe.each(STORE_MODES)("passkey ceremonies (%s store)", (store) => {
     expect((await c.post("/auth/passkeys/login", { credential: assertion })).status).toBe(200);
     refusedLogin(await c.post("/auth/passkeys/login", { credential: assertion }));
     refusedLogin(await t.client().post("/auth/passkeys/login", { credential: assertion }));
+  });
+
+  it("security 32: one assertion sent twice at once signs in exactly once; the challenge's cookie is HttpOnly, Lax, at most 5 minutes", async () => {
+    const { c } = await t.signedUp();
+    const device = t.authenticator();
+    expect((await t.addPasskey(c, device)).status).toBe(201);
+    const browser = t.client();
+    const options = await browser.post("/auth/passkeys/login/options");
+    const cookie = parseSetCookie(options.setCookie.find((line) => line.startsWith("auth.passkey="))!);
+    expect(cookie.attributes).toMatchObject({ httponly: "", samesite: "Lax", path: "/" });
+    expect(Number(cookie.attributes["max-age"])).toBeLessThanOrEqual(300);
+    const assertion = device.get(options.body);
+    const answers = await Promise.all([1, 2].map(() => browser.post("/auth/passkeys/login", { credential: assertion })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
   });
 });
 
