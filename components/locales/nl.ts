@@ -38,6 +38,9 @@ const nl: Messages = {
   csrf_rejected: "Het verzoek is geweigerd. Herlaad de pagina en probeer het opnieuw.",
   internal_error: "Er ging iets mis. Probeer het opnieuw.",
   network_error: "De server is niet bereikbaar. Controleer je verbinding.",
+  oidc_denied: "Inloggen geannuleerd.",
+  oidc_failed: "Inloggen mislukt. Probeer het opnieuw.",
+  oidc_unavailable: "De dienst is niet beschikbaar. Probeer het later opnieuw.",
   unknown_error: "Er ging iets mis. Probeer het opnieuw.",
   new_password_label: "Nieuw wachtwoord",
   current_password_label: "Huidig wachtwoord",
@@ -66,6 +69,7 @@ const nl: Messages = {
   password_changed: "Je wachtwoord is gewijzigd en je andere sessies zijn uitgelogd.",
   current_password_wrong: "Dit is niet je huidige wachtwoord.",
   not_found: "Dit is hier niet beschikbaar.",
+  continue_with: "Doorgaan met {provider}",
 };
 
 export default nl;

@@ -26,6 +26,9 @@
 //   pages under /test/browser/csp*    served with the strict CSP of the design (and report-uri)
 //   GET  /__mock/requests             [{method, path, referer}] of every request (pages, modules,
 //                                     /auth) since the last reset, in order
+//   GET  <base>/auth/oidc/<id>/start  302 to /test/browser/landing.html?start=<the path>&returnTo=<returnTo>
+//                                     (where a real server sends the browser to the provider)
+//   POST /__mock/logout-url?to=U      logouts answer 200 {"logoutUrl": U}, as for a provider's session
 import { randomUUID } from "node:crypto";
 
 export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'";
@@ -72,6 +75,7 @@ function freshState() {
     expiresInS: 7 * 24 * 3600,
     cspReports: [],
     requests: [],
+    logoutUrl: undefined,
   };
 }
 
@@ -284,7 +288,7 @@ async function authRoute(ctx, route) {
     const sid = ctx.cookies.get(COOKIE);
     if (sid) state.sessions.delete(sid);
     clearCookie(ctx);
-    return send(ctx, 204);
+    return state.logoutUrl ? send(ctx, 200, { logoutUrl: state.logoutUrl }) : send(ctx, 204);
   }
   const body = await readJson(ctx);
   if (!body) return;
@@ -347,6 +351,9 @@ async function mockRoute(ctx, route) {
       const ids = [...state.sessions.values()].filter((record) => record.userId === user?.id).map((record) => record.id);
       return send(ctx, 200, ids);
     }
+    case "logout-url":
+      state.logoutUrl = ctx.query.to || undefined;
+      return send(ctx, 204);
     case "delay":
       state.delayMs = Number(ctx.query.ms) || 0;
       return send(ctx, 204);
@@ -371,6 +378,9 @@ export async function mockSessionServer(ctx, next) {
   const { path } = ctx;
   if (!path.startsWith("/__mock/")) state.requests.push({ method: ctx.method, path: ctx.url, referer: ctx.get("Referer") });
   let match;
+  if (ctx.method === "GET" && /^(\/[\w-]+)*\/auth\/oidc\/\w+\/start$/.test(path)) {
+    return ctx.redirect(`/test/browser/landing.html?${new URLSearchParams({ start: path, returnTo: ctx.query.returnTo ?? "" })}`);
+  }
   if ((match = /^\/auth\/([a-z][\w/-]*)$/.exec(path))) return authRoute(ctx, match[1]);
   if (path.startsWith("/down/auth/")) return fail(ctx, 502, "auth_unavailable");
   if (path.startsWith("/api/")) return apiRoute(ctx, path);
