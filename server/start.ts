@@ -154,10 +154,6 @@ export async function startSessionServer(config: Config, options: StartOptions =
         log: (line) => logger.info({ event: "dev_mailbox" }, line),
       });
     }
-    if (embeddedAuthService && config.authFeatures.has("passkeys")) {
-      const { rpId, origins } = embeddedAuthService.webauthn;
-      logger.info({ event: "passkeys", rpId, origins }, `passkeys for RP id ${rpId} on ${origins.join(", ")}`);
-    }
     if (reference && reference.smtpUrl === undefined && config.production) {
       logger.warn({ event: "dev_mailbox_in_production" }, "SMTP_URL is not set: reset and verification mails only go to the dev mailbox");
     }
