@@ -478,6 +478,8 @@ describe("the relying party of the in-process reference service", () => {
 
   it("derives WEBAUTHN_ORIGINS from the origins browsers use (loopback read as localhost), and takes WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS as given", () => {
     expect(settings({})).toEqual({ rpId: "localhost", origins: ["http://localhost:3000"] });
+    // The demo (`npm start`): PUBLIC_ORIGIN is the front's http://127.0.0.1:<port>, which a browser opens as localhost.
+    expect(settings({ PUBLIC_ORIGIN: "http://127.0.0.1:4321" })).toEqual({ rpId: "localhost", origins: ["http://localhost:4321"] });
     expect(settings({ PUBLIC_ORIGIN: "https://app.example.com" })).toEqual({
       rpId: "app.example.com",
       origins: ["https://app.example.com"],
