@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAuthService, type RunningAuthService } from "../../../server/auth-service/index.js";
 import { ConfigError, loadConfig } from "../../../server/config.js";
@@ -155,6 +156,42 @@ describe.each(STORE_MODES)("passkey ceremonies (%s store)", (store) => {
     const assertion = device.get(options.body);
     const answers = await Promise.all([1, 2].map(() => browser.post("/auth/passkeys/login", { credential: assertion })));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+  });
+});
+
+describe("passkey ceremonies on Redis", () => {
+  let server: TestSessionServer;
+  const t = tools(() => server);
+  beforeAll(async () => {
+    server = await startTestSessionServer({ redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("security 10: after adding a passkey, signing in with it, a refused assertion and a removal, every key starts with ae: and has a TTL", async () => {
+    const { c } = await t.signedUp();
+    const device = t.authenticator();
+    const added = await t.addPasskey(c, device);
+    const browser = t.client();
+    expect((await t.passkeyLogin(browser, device)).status).toBe(200);
+    refusedLogin(await t.passkeyLogin(t.client(), device, { origin: "https://evil.example" }));
+    await t.client().post("/auth/passkeys/login/options"); // a challenge left unused
+    expect((await browser.request("DELETE", `/auth/passkeys/${added.body.id}`)).status).toBe(204);
+
+    const inspect = createClient({ url: redis.url });
+    await inspect.connect();
+    try {
+      const keys: string[] = [];
+      for await (const batch of inspect.scanIterator({ MATCH: "*", COUNT: 1000 })) keys.push(...batch);
+      expect(keys.some((key) => key.startsWith("ae:passkey-login:"))).toBe(true);
+      for (const key of keys) {
+        expect(key).toMatch(/^ae:/);
+        expect({ key, ttl: (await inspect.pTTL(key)) > 0 }).toEqual({ key, ttl: true });
+      }
+    } finally {
+      await inspect.close();
+    }
   });
 });
 
