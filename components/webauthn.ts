@@ -1,0 +1,151 @@
+// The browser's side of a passkey ceremony (design.md, "Passkeys (WebAuthn)"): the session server
+// relays the auth service's options as WebAuthn's JSON, the authenticator answers through
+// navigator.credentials, and the answer goes back as JSON. The browser's own JSON helpers
+// (PublicKeyCredential.parse…OptionsFromJSON, credential.toJSON()) where it has them, base64url by
+// hand where it does not. Part of the account actions' chunk (account-actions.ts): the entry's
+// passkey actions load it on their first call (account-api.ts), <auth-login> only once GET /config
+// offers passkeys. A ceremony the user cancels, that times out or that the page aborts resolves null:
+// nothing to announce. The challenge, origin and RP id checks are the auth service's.
+import type { AuthError, PasskeyLoginOptions, PasskeyMessageKey, RequestOptions, SessionState } from "./auth-elements.js";
+import { addEnglish } from "./messages.js";
+import { request } from "./session-client.js";
+import { authenticate, endpointFor } from "./session-store.js";
+
+export const passkeyEnglish: Readonly<Record<PasskeyMessageKey, string>> = {
+  passkey_login: "Sign in with a passkey",
+  passkey_refused: "This passkey was not accepted. Try another one, or sign in with your password.",
+  passkey_failed: "This device could not use a passkey just now. Try again, or sign in another way.",
+};
+
+addEnglish(passkeyEnglish);
+
+type Json = Record<string, unknown>;
+type Descriptor = { id: string } & Json;
+
+/** What the browser's JSON helpers are, where it has them (WebAuthn Level 3). */
+const Native = (typeof PublicKeyCredential === "function" ? PublicKeyCredential : {}) as {
+  parseCreationOptionsFromJSON?(json: Json): PublicKeyCredentialCreationOptions;
+  parseRequestOptionsFromJSON?(json: Json): PublicKeyCredentialRequestOptions;
+  isConditionalMediationAvailable?(): Promise<boolean>;
+};
+
+const bytes = (text: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+const base64url = (buffer: ArrayBuffer): string =>
+  btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+const descriptors = (list: unknown): PublicKeyCredentialDescriptor[] | undefined =>
+  (list as Descriptor[] | undefined)?.map((entry) => ({ ...entry, id: bytes(entry.id) }) as PublicKeyCredentialDescriptor);
+
+/** `PublicKeyCredentialCreationOptionsJSON` as the browser takes it. */
+export function creationOptions(json: Json): PublicKeyCredentialCreationOptions {
+  if (Native.parseCreationOptionsFromJSON) return Native.parseCreationOptionsFromJSON(json);
+  const user = json.user as Json & { id: string };
+  return {
+    ...json,
+    challenge: bytes(json.challenge as string),
+    user: { ...user, id: bytes(user.id) },
+    excludeCredentials: descriptors(json.excludeCredentials),
+  } as PublicKeyCredentialCreationOptions;
+}
+
+/** `PublicKeyCredentialRequestOptionsJSON` as the browser takes it. */
+export function requestOptions(json: Json): PublicKeyCredentialRequestOptions {
+  if (Native.parseRequestOptionsFromJSON) return Native.parseRequestOptionsFromJSON(json);
+  return { ...json, challenge: bytes(json.challenge as string), allowCredentials: descriptors(json.allowCredentials) } as PublicKeyCredentialRequestOptions;
+}
+
+/** A new or asserted credential as `RegistrationResponseJSON` / `AuthenticationResponseJSON`. */
+export function credentialJSON(credential: PublicKeyCredential): Json {
+  if (typeof credential.toJSON === "function") return credential.toJSON() as Json;
+  const answer = credential.response as AuthenticatorResponse & Record<string, unknown>;
+  const response: Json = {};
+  for (const name of ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle"]) {
+    if (answer[name]) response[name] = base64url(answer[name] as ArrayBuffer);
+  }
+  if (typeof answer.getTransports === "function") response.transports = (answer.getTransports as () => string[])();
+  return {
+    id: credential.id,
+    rawId: base64url(credential.rawId),
+    type: credential.type,
+    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
+    clientExtensionResults: credential.getClientExtensionResults(),
+    response,
+  };
+}
+
+/** An authenticator's refusal as the AuthError the elements show: `passkey_exists` for a second passkey on one authenticator. */
+function deviceError(error: Error): AuthError {
+  const code = error.name === "InvalidStateError" ? "passkey_exists" : "passkey_failed";
+  return Object.assign(new Error(error.message), { name: "AuthError", code, status: 0 });
+}
+
+/** Runs a ceremony; null when it was cancelled, timed out or aborted (the user saw the browser's own dialog end). */
+export async function ceremony(run: () => Promise<Credential | null>): Promise<Json | null> {
+  try {
+    const credential = await run();
+    return credential && credentialJSON(credential as PublicKeyCredential);
+  } catch (error) {
+    if ((error as Error).name === "NotAllowedError" || (error as Error).name === "AbortError") return null;
+    throw deviceError(error as Error);
+  }
+}
+
+export async function loginWithPasskey(options: PasskeyLoginOptions = {}): Promise<SessionState | null> {
+  const { conditional, signal, endpoint } = options;
+  if (conditional && !(await Native.isConditionalMediationAvailable?.())) return null;
+  const json = await request<Json>(endpointFor(endpoint), "/passkeys/login/options", "POST");
+  if (signal?.aborted) return null;
+  const credential = await ceremony(() =>
+    navigator.credentials.get({ publicKey: requestOptions(json), ...(signal && { signal }), ...(conditional && { mediation: "conditional" }) }),
+  );
+  return credential && authenticate("/passkeys/login", { credential }, options);
+}
+
+/** What <auth-login>'s form lends its passkeys: its endpoint, its busy and refusal handling, its sign-in. */
+interface LoginForm {
+  options(): RequestOptions;
+  attempt<T>(call: () => Promise<T>, passkeyUsed: true): Promise<T | undefined>;
+  fail(error: AuthError, passkeyUsed: true): void;
+  signedIn(state: SessionState): void;
+}
+
+export interface PasskeyForm {
+  /** The button's sign-in: the browser's dialog, the form busy meanwhile. */
+  signIn(): Promise<void>;
+  /** Offers passkeys in the e-mail field's autofill (again). */
+  offer(): Promise<void>;
+  /** Ends the ceremony under way (a password is being sent, the form is gone). */
+  abort(): void;
+}
+
+/**
+ * <auth-login>'s passkeys, offered in its e-mail field's autofill from now on. Autofill's sign-in is
+ * quiet unless the server refused the passkey it gave (so that a page where the browser has none
+ * to offer says nothing); once the button's or a refused one ended, autofill offers passkeys again,
+ * with a new challenge. A cancelled or aborted ceremony says nothing.
+ */
+export function passkeyForm(form: LoginForm): PasskeyForm {
+  let pending: AbortController | undefined;
+  const abort = (): void => pending?.abort();
+
+  async function run(conditional?: boolean): Promise<void> {
+    abort();
+    const controller = (pending = new AbortController());
+    let refused = false;
+    const call = () => loginWithPasskey({ ...form.options(), conditional, signal: controller.signal });
+    const state = await (conditional
+      ? call().catch((error: AuthError) => {
+          if ((refused = error.status === 401 || error.status === 429)) form.fail(error, true);
+        })
+      : form.attempt(call, true));
+    if (state) form.signedIn(state);
+    else if (!controller.signal.aborted && (!conditional || refused)) void run(true);
+  }
+
+  void run(true);
+  return { signIn: () => run(), offer: () => run(true), abort };
+}
