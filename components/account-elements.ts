@@ -8,3 +8,4 @@ import "./auth-account/auth-account.js";
 
 // For the messages test: the English of these elements, which every locale module must match.
 export { accountEnglish } from "./account-messages.js";
+export { passkeyEnglish } from "./webauthn.js";

@@ -33,6 +33,23 @@ export const accountEnglish: Readonly<Record<AccountMessageKey, string>> = {
   password_changed: "Your password is changed, and your other sessions are signed out.",
   current_password_wrong: "This is not your current password.",
   not_found: "This is not available here.",
+  passkeys_heading: "Passkeys",
+  passkeys_loading: "Loading…",
+  passkeys_none: "You have no passkeys yet.",
+  passkey_created_at: "Added: {time}",
+  passkey_last_used_at: "Last used: {time}",
+  passkey_never_used: "Not used yet",
+  passkey_name_label: "Name of a new passkey (optional)",
+  passkey_add: "Add a passkey",
+  passkey_added: "Your passkey is added: you can sign in with it.",
+  passkey_remove: "Remove",
+  passkey_remove_confirm: "Remove the passkey “{name}”? You can no longer sign in with it.",
+  passkey_remove_yes: "Yes, remove it",
+  passkey_keep: "Keep it",
+  passkey_removed: "The passkey is removed.",
+  passkey_gone: "That passkey had already been removed.",
+  passkey_invalid: "This passkey could not be added. Try again.",
+  passkey_exists: "This device already holds a passkey for your account.",
 };
 
 addEnglish(accountEnglish);

@@ -206,6 +206,7 @@ export type AccountMessageKey =
   | "passkey_added"
   | "passkey_remove"
   | "passkey_remove_confirm"
+  | "passkey_remove_yes"
   | "passkey_keep"
   | "passkey_removed"
   | "passkey_gone"

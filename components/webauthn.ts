@@ -29,7 +29,8 @@ const Native = (typeof PublicKeyCredential === "function" ? PublicKeyCredential 
   isConditionalMediationAvailable?(): Promise<boolean>;
 };
 
-const bytes = (text: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+const bytes = (text: string): Uint8Array<ArrayBuffer> =>
+  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
 const base64url = (buffer: ArrayBuffer): string =>
   btoa(String.fromCharCode(...new Uint8Array(buffer)))
@@ -55,7 +56,11 @@ export function creationOptions(json: Json): PublicKeyCredentialCreationOptions 
 /** `PublicKeyCredentialRequestOptionsJSON` as the browser takes it. */
 export function requestOptions(json: Json): PublicKeyCredentialRequestOptions {
   if (Native.parseRequestOptionsFromJSON) return Native.parseRequestOptionsFromJSON(json);
-  return { ...json, challenge: bytes(json.challenge as string), allowCredentials: descriptors(json.allowCredentials) } as PublicKeyCredentialRequestOptions;
+  return {
+    ...json,
+    challenge: bytes(json.challenge as string),
+    allowCredentials: descriptors(json.allowCredentials),
+  } as PublicKeyCredentialRequestOptions;
 }
 
 /** A new or asserted credential as `RegistrationResponseJSON` / `AuthenticationResponseJSON`. */
@@ -100,7 +105,11 @@ export async function loginWithPasskey(options: PasskeyLoginOptions = {}): Promi
   const json = await request<Json>(endpointFor(endpoint), "/passkeys/login/options", "POST");
   if (signal?.aborted) return null;
   const credential = await ceremony(() =>
-    navigator.credentials.get({ publicKey: requestOptions(json), ...(signal && { signal }), ...(conditional && { mediation: "conditional" }) }),
+    navigator.credentials.get({
+      publicKey: requestOptions(json),
+      ...(signal && { signal }),
+      ...(conditional && { mediation: "conditional" }),
+    }),
   );
   return credential && authenticate("/passkeys/login", { credential }, options);
 }
