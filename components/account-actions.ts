@@ -69,7 +69,7 @@ export async function revokeSession(id: string, options?: RequestOptions): Promi
 
 /** Creates a passkey on this browser's authenticator and registers it for the signed-in user; null when the user cancelled. */
 export async function registerPasskey(name?: string, options?: RequestOptions): Promise<PasskeyInfo | null> {
-  const json = await call<Record<string, unknown>>("/passkeys/register/options", options);
+  const json = await call<PublicKeyCredentialCreationOptionsJSON>("/passkeys/register/options", options);
   const credential = await ceremony(() => navigator.credentials.create({ publicKey: creationOptions(json) }));
   return credential && call<PasskeyInfo>("/passkeys", options, "POST", { credential, ...(name && { name }) });
 }

@@ -19,15 +19,13 @@ export const passkeyEnglish: Readonly<Record<PasskeyMessageKey, string>> = {
 
 addEnglish(passkeyEnglish);
 
-type Json = Record<string, unknown>;
-type Descriptor = { id: string } & Json;
+type CreationJSON = PublicKeyCredentialCreationOptionsJSON;
+type RequestJSON = PublicKeyCredentialRequestOptionsJSON;
+/** `RegistrationResponseJSON` or `AuthenticationResponseJSON`, relayed as it is. */
+type CredentialJSON = ReturnType<PublicKeyCredential["toJSON"]>;
 
-/** What the browser's JSON helpers are, where it has them (WebAuthn Level 3). */
-const Native = (typeof PublicKeyCredential === "function" ? PublicKeyCredential : {}) as {
-  parseCreationOptionsFromJSON?(json: Json): PublicKeyCredentialCreationOptions;
-  parseRequestOptionsFromJSON?(json: Json): PublicKeyCredentialRequestOptions;
-  isConditionalMediationAvailable?(): Promise<boolean>;
-};
+/** The browser's JSON helpers and conditional mediation, where it has them (WebAuthn Level 3). */
+const Native: Partial<typeof PublicKeyCredential> = typeof PublicKeyCredential === "function" ? PublicKeyCredential : {};
 
 const bytes = (text: string): Uint8Array<ArrayBuffer> =>
   Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
@@ -38,36 +36,35 @@ const base64url = (buffer: ArrayBuffer): string =>
     .replace(/\//g, "_")
     .replace(/=+$/, "");
 
-const descriptors = (list: unknown): PublicKeyCredentialDescriptor[] | undefined =>
-  (list as Descriptor[] | undefined)?.map((entry) => ({ ...entry, id: bytes(entry.id) }) as PublicKeyCredentialDescriptor);
+const descriptors = (list?: PublicKeyCredentialDescriptorJSON[]): PublicKeyCredentialDescriptor[] | undefined =>
+  list?.map((entry) => ({ ...entry, type: "public-key", id: bytes(entry.id) }) as PublicKeyCredentialDescriptor);
 
 /** `PublicKeyCredentialCreationOptionsJSON` as the browser takes it. */
-export function creationOptions(json: Json): PublicKeyCredentialCreationOptions {
+export function creationOptions(json: CreationJSON): PublicKeyCredentialCreationOptions {
   if (Native.parseCreationOptionsFromJSON) return Native.parseCreationOptionsFromJSON(json);
-  const user = json.user as Json & { id: string };
   return {
     ...json,
-    challenge: bytes(json.challenge as string),
-    user: { ...user, id: bytes(user.id) },
+    challenge: bytes(json.challenge),
+    user: { ...json.user, id: bytes(json.user.id) },
     excludeCredentials: descriptors(json.excludeCredentials),
   } as PublicKeyCredentialCreationOptions;
 }
 
 /** `PublicKeyCredentialRequestOptionsJSON` as the browser takes it. */
-export function requestOptions(json: Json): PublicKeyCredentialRequestOptions {
+export function requestOptions(json: RequestJSON): PublicKeyCredentialRequestOptions {
   if (Native.parseRequestOptionsFromJSON) return Native.parseRequestOptionsFromJSON(json);
   return {
     ...json,
-    challenge: bytes(json.challenge as string),
+    challenge: bytes(json.challenge),
     allowCredentials: descriptors(json.allowCredentials),
   } as PublicKeyCredentialRequestOptions;
 }
 
 /** A new or asserted credential as `RegistrationResponseJSON` / `AuthenticationResponseJSON`. */
-export function credentialJSON(credential: PublicKeyCredential): Json {
-  if (typeof credential.toJSON === "function") return credential.toJSON() as Json;
+export function credentialJSON(credential: PublicKeyCredential): CredentialJSON {
+  if (typeof credential.toJSON === "function") return credential.toJSON();
   const answer = credential.response as AuthenticatorResponse & Record<string, unknown>;
-  const response: Json = {};
+  const response: Record<string, unknown> = {};
   for (const name of ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle"]) {
     if (answer[name]) response[name] = base64url(answer[name] as ArrayBuffer);
   }
@@ -79,7 +76,8 @@ export function credentialJSON(credential: PublicKeyCredential): Json {
     authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
     clientExtensionResults: credential.getClientExtensionResults(),
     response,
-  };
+    // What a relying party reads of it: toJSON()'s derived fields (publicKey, …) are not needed.
+  } as unknown as CredentialJSON;
 }
 
 /** An authenticator's refusal as the AuthError the elements show: `passkey_exists` for a second passkey on one authenticator. */
@@ -89,7 +87,7 @@ function deviceError(error: Error): AuthError {
 }
 
 /** Runs a ceremony; null when it was cancelled, timed out or aborted (the user saw the browser's own dialog end). */
-export async function ceremony(run: () => Promise<Credential | null>): Promise<Json | null> {
+export async function ceremony(run: () => Promise<Credential | null>): Promise<CredentialJSON | null> {
   try {
     const credential = await run();
     return credential && credentialJSON(credential as PublicKeyCredential);
@@ -102,7 +100,7 @@ export async function ceremony(run: () => Promise<Credential | null>): Promise<J
 export async function loginWithPasskey(options: PasskeyLoginOptions = {}): Promise<SessionState | null> {
   const { conditional, signal, endpoint } = options;
   if (conditional && !(await Native.isConditionalMediationAvailable?.())) return null;
-  const json = await request<Json>(endpointFor(endpoint), "/passkeys/login/options", "POST");
+  const json = await request<RequestJSON>(endpointFor(endpoint), "/passkeys/login/options", "POST");
   if (signal?.aborted) return null;
   const credential = await ceremony(() =>
     navigator.credentials.get({
