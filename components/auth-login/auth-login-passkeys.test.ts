@@ -55,6 +55,7 @@ describe("<auth-login> with passkeys", () => {
     fake = fakeWebAuthn(async ({ options }) => (options.mediation ? pending() : fakeCredential("cred-1", "get")), { conditional: true });
     const element = await renderLogin();
     expect(passkeyButton(element)!.textContent!.trim()).to.equal("Sign in with a passkey");
+    await until(() => fake!.calls.length === 1, 2000, "the conditional request");
     const signedIn = nextEvent<CustomEvent>(element, "auth-login");
     passkeyButton(element)!.click();
     expect((await signedIn).detail.user).to.deep.include({ email: "user@example.com" });
@@ -109,6 +110,7 @@ describe("<auth-login> with passkeys", () => {
     const element = await renderLogin();
     const errors: Event[] = [];
     element.addEventListener("auth-error", (event) => errors.push(event));
+    await until(() => fake!.calls.length === 1, 2000, "the conditional request");
     passkeyButton(element)!.click();
     await until(() => fake!.calls.length === 3, 2000, "autofill, the dialog, autofill again");
     expect(fake.calls.map((call: Call) => call.options.mediation)).to.deep.equal(["conditional", undefined, "conditional"]);
