@@ -25,6 +25,8 @@ try {
     mailFrom: config.mailFrom,
     linkOrigins: config.linkOrigins,
     requireEmailVerification: config.requireEmailVerification,
+    webauthnRpId: config.webauthnRpId,
+    webauthnOrigins: config.webauthnOrigins,
   });
   process.stdout.write(`auth service listening on ${service.url} (mail: ${service.mail})\n`);
   if (config.linkOrigins.length === 0) {
