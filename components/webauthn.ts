@@ -9,7 +9,7 @@
 import type { AuthError, PasskeyLoginOptions, PasskeyMessageKey, RequestOptions, SessionState } from "./auth-elements.js";
 import { addEnglish } from "./messages.js";
 import { request } from "./session-client.js";
-import { authenticate, endpointFor } from "./session-store.js";
+import { authenticate, endpointFor, session } from "./session-store.js";
 
 export const passkeyEnglish: Readonly<Record<PasskeyMessageKey, string>> = {
   passkey_login: "Sign in with a passkey",
@@ -125,15 +125,19 @@ export interface PasskeyForm {
   signIn(): Promise<void>;
   /** Offers passkeys in the e-mail field's autofill (again). */
   offer(): Promise<void>;
-  /** Ends the ceremony under way (a password is being sent, the form is gone). */
+  /** Ends the ceremony under way (a password is being sent). */
   abort(): void;
+  /** Ends it, and offers nothing any more (the form is gone). */
+  stop(): void;
 }
 
 /**
- * <auth-login>'s passkeys, offered in its e-mail field's autofill from now on. Autofill's sign-in is
+ * <auth-login>'s passkeys, offered in its e-mail field's autofill whenever nobody is signed in (a
+ * form that a signed-in page keeps hidden asks the authenticators nothing). Autofill's sign-in is
  * quiet unless the server refused the passkey it gave (so that a page where the browser has none
- * to offer says nothing); once the button's or a refused one ended, autofill offers passkeys again,
- * with a new challenge. A cancelled or aborted ceremony says nothing.
+ * to offer says nothing). A cancelled or aborted ceremony says nothing; once the button's dialog is
+ * cancelled, autofill offers passkeys again (a refused passkey is not offered again at once: the
+ * user picks the button, or a password).
  */
 export function passkeyForm(form: LoginForm): PasskeyForm {
   let pending: AbortController | undefined;
@@ -142,17 +146,25 @@ export function passkeyForm(form: LoginForm): PasskeyForm {
   async function run(conditional?: boolean): Promise<void> {
     abort();
     const controller = (pending = new AbortController());
-    let refused = false;
     const call = () => loginWithPasskey({ ...form.options(), conditional, signal: controller.signal });
+    // null: cancelled; undefined: refused (and said so, unless autofill could not ask at all).
     const state = await (conditional
       ? call().catch((error: AuthError) => {
-          if ((refused = error.status === 401 || error.status === 429)) form.fail(error, true);
+          if (error.status === 401 || error.status === 429) form.fail(error, true);
         })
       : form.attempt(call, true));
     if (state) form.signedIn(state);
-    else if (!controller.signal.aborted && (!conditional || refused)) void run(true);
+    else if (state === null && !conditional && !controller.signal.aborted) void run(true);
   }
 
-  void run(true);
-  return { signIn: () => run(), offer: () => run(true), abort };
+  const unsubscribe = session.subscribe((state) => (state.status === "anonymous" ? void run(true) : abort()));
+  return {
+    signIn: () => run(),
+    offer: () => run(true),
+    abort,
+    stop() {
+      unsubscribe();
+      abort();
+    },
+  };
 }

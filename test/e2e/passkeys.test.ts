@@ -11,6 +11,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { gateState, launchChromium, newAccount, openDemo, screenshot, submitAuthForm, watchedContext } from "./browser.js";
 import { startDemo, type RunningDemo } from "./demo-process.js";
 
+declare global {
+  interface Window {
+    __webauthn?: string[];
+  }
+}
+
 let demo: RunningDemo;
 let browser: Browser;
 /** The demo's origin as browsers must use it for passkeys: localhost, not 127.0.0.1. */
@@ -64,6 +70,10 @@ it("adds a passkey on /account, signs in with it from the button and from autofi
     const events: string[] = [];
     await page.exposeFunction("__event", (type: string) => events.push(type));
     await context.addInitScript(() => {
+      // What the page asks the authenticators for (the requests' mediation), as they are made.
+      const get = navigator.credentials.get.bind(navigator.credentials);
+      window.__webauthn = [];
+      navigator.credentials.get = (options) => (window.__webauthn!.push(options?.mediation ?? "modal"), get(options));
       for (const type of ["auth-login", "auth-error", "auth-passkey-added", "auth-passkey-removed"])
         document.addEventListener(type, () => (window as unknown as { __event(type: string): void }).__event(type));
     });
@@ -85,21 +95,29 @@ it("adds a passkey on /account, signs in with it from the button and from autofi
     expect(credentials[0]!.rpId).toBe("localhost");
     await screenshot(page, "passkeys-1-added");
 
-    // Sign out; sign in with the button.
+    // Sign out; sign in with the button. The virtual authenticator answers any request at once
+    // while it simulates the user's presence, autofill's too: it does not until autofill's request
+    // is pending, so that the button's is the one answered.
+    await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: false });
     await signOut(page);
     await passkeyButton(page).waitFor({ state: "visible", timeout: 15_000 });
+    await page.waitForFunction(() => window.__webauthn?.includes("conditional"), undefined, { timeout: 15_000 });
+    await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: true });
     await passkeyButton(page).click();
     await gateState(page, "authenticated");
+    expect(await page.evaluate(() => window.__webauthn)).toEqual(["conditional", "modal"]);
     expect(await page.locator("#members-email").textContent()).toBe(account.email);
 
-    // Sign out; sign in through the e-mail field's autofill: its conditional request resolves once
-    // the field has the focus (the virtual authenticator picks the one passkey).
-    await signOut(page);
-    const email = page.locator('auth-login input[name="email"]');
-    await passkeyButton(page).waitFor({ state: "visible", timeout: 15_000 });
-    expect(await email.getAttribute("autocomplete")).toBe("username webauthn");
-    await email.focus();
-    await gateState(page, "authenticated");
+    // Sign out; sign in through the e-mail field's autofill: the virtual authenticator answers its
+    // conditional request with the one passkey, as a user picking it from the field's list would.
+    await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith("/auth/logout")),
+      page.locator("auth-logout button").click(),
+    ]);
+    await page.goto(base);
+    await gateState(page, "authenticated", 15_000);
+    expect(await page.evaluate(() => window.__webauthn)).toEqual(["conditional"]);
+    expect(await page.locator('auth-login input[name="email"]').getAttribute("autocomplete")).toBe("username webauthn");
 
     // Remove it on /account, after the confirmation; it was used.
     await page.goto(`${base}account`);
@@ -112,9 +130,12 @@ it("adds a passkey on /account, signs in with it from the button and from autofi
     await section.getByText("You have no passkeys yet.").waitFor();
     await screenshot(page, "passkeys-2-removed");
 
-    // The authenticator still holds it, the server no longer: the sign-in is refused.
+    // The authenticator still holds it, the server no longer: the button's sign-in is refused.
+    await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: false });
     await signOut(page);
     await passkeyButton(page).waitFor({ state: "visible", timeout: 15_000 });
+    await page.waitForFunction(() => window.__webauthn?.includes("conditional"), undefined, { timeout: 15_000 });
+    await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: true });
     await passkeyButton(page).click();
     const alert = page.locator('auth-login [role="alert"]');
     await alert.filter({ hasText: /\S/ }).waitFor({ timeout: 15_000 });
