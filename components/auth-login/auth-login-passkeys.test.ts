@@ -157,6 +157,17 @@ describe("<auth-login> with passkeys", () => {
     await until(() => fake!.calls[0]!.options.signal!.aborted, 1000, "the abort");
   });
 
+  it("asks the authenticators nothing while someone is signed in, and offers autofill again after a logout", async () => {
+    fake = fakeWebAuthn(() => pending(), { conditional: true });
+    await login({ email: "user@example.com", password: "correct-horse" });
+    await renderLogin();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fake.calls).to.deep.equal([]);
+    await logout();
+    await until(() => fake!.calls.length === 1, 2000, "the conditional request");
+    expect(fake.calls[0]!.options.mediation).to.equal("conditional");
+  });
+
   it("speaks Dutch", async () => {
     fake = fakeWebAuthn(() => pending(), { conditional: true });
     const element = await renderLogin();
