@@ -1,7 +1,7 @@
 // Builds dist/auth-elements.js: one minified ES module with the four original custom elements, the
 // store and the Svelte runtime; beside it dist/chunks/ (the newer elements and the store's account
 // actions, which the entry imports when first needed and which import the runtime back from it)
-// and dist/locales/ (one module per language but English); plus dist/auth-elements.d.ts (what
+// and dist/locales/ (one module per language but English, each with its .d.ts); plus dist/auth-elements.d.ts (what
 // components/auth-elements.d.ts holds, generated afresh from the sources, so that a build never
 // ships stale types). dist/ is shared with the server build (dist/server/), so it is never emptied
 // here; only the chunk and locale folders are.
@@ -54,6 +54,7 @@ function freshChunkFolders(): Plugin {
   };
 }
 
+/** The public types, and beside each locale module its own (`import de from "auth-elements/locales/de"`). */
 function publicTypesFile(): Plugin {
   return {
     name: "auth-elements:types",
@@ -63,6 +64,13 @@ function publicTypesFile(): Plugin {
         fileName: "auth-elements.d.ts",
         source: publicTypes(root, buildManifest(root)),
       });
+      for (const file of fs.readdirSync(path.join(root, "components/locales"))) {
+        this.emitFile({
+          type: "asset",
+          fileName: `locales/${file.replace(/\.ts$/, ".d.ts")}`,
+          source: 'import type { Messages } from "../auth-elements.js";\ndeclare const messages: Messages;\nexport default messages;\n',
+        });
+      }
     },
   };
 }

@@ -5,6 +5,7 @@
 // not use (their slots are native, their events DOM events): this mounts the component with
 // `mount()`, its props one `$state` object that attributes and properties write to.
 import { mount, unmount, type Component } from "svelte";
+import { page } from "./page-state.js";
 
 /** One entry of the `props` that scripts/build/element-props.ts writes from the @attr JSDoc. */
 export interface PropDefinition {
@@ -72,8 +73,9 @@ export function createCustomElement(
 
     connectedCallback(): void {
       this.#connected = true;
-      // A microtask later, as Svelte's does, so that the parser has put the children in.
-      queueMicrotask(() => {
+      // A microtask later, as Svelte's does, so that the parser has put the children in; after the
+      // locale module the page preloads, if it does (lang.ts), so that the first frame speaks it.
+      void Promise.resolve(page.preloading).then(() => {
         if (this.#connected && !this.#app) this.#app = mount(component, { target: this.shadowRoot ?? this, props: this.#props });
       });
     }

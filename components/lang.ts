@@ -33,3 +33,10 @@ export function watchLang(onChange: () => void): () => void {
   page.langListeners.add(onChange);
   return () => page.langListeners.delete(onChange);
 }
+
+// A page that preloads a locale module (<link rel="modulepreload" href=".../locales/de.js">) wants
+// the document's language from the first frame: the elements mount once that module is in
+// (custom-element.svelte.ts), which is moments, as it is fetched already. Without the link,
+// nothing waits: the elements speak English until their module arrives.
+if (typeof document !== "undefined" && document.querySelector('link[rel=modulepreload][href*="/locales/"]'))
+  page.preloading = loadLocale(document.documentElement.lang);

@@ -2,14 +2,20 @@
 // return (gateway-only codes never reach an element). Elements translate by code; unknown codes
 // show `unknown_error`; configure({messages}) overrides or adds languages. English is built in:
 // the four original elements' texts here, the newer elements' in their chunks (account-messages.ts
-// adds them). Other languages are one module each (locales/), loaded the first time an element
-// speaks one (dist/locales/<lang>.js): until it arrives the element shows English.
+// adds them). Other languages are one module each (locales/), loaded once, the first time an
+// element speaks one (dist/locales/<lang>.js): until it arrives the element shows English. A host
+// that registers a whole language with configure({messages}) makes its module unneeded.
 import type { CoreMessageKey, MessageKey, Messages } from "./auth-elements.js";
 import { page } from "./page-state.js";
 
-/** The languages that load on demand, by base language ("nl-BE" speaks "nl"). */
+/** The languages that load on demand, by locale (localeOf: "nl-BE" speaks "nl", every "pt" "pt-BR"). */
 const LOCALES: Record<string, () => Promise<{ default: Messages }>> = {
   nl: () => import("./locales/nl.js"),
+  de: () => import("./locales/de.js"),
+  fr: () => import("./locales/fr.js"),
+  es: () => import("./locales/es.js"),
+  "pt-BR": () => import("./locales/pt-BR.js"),
+  ar: () => import("./locales/ar.js"),
 };
 
 type CoreMessages = Record<CoreMessageKey, string>;
@@ -49,6 +55,9 @@ const en: CoreMessages = {
   csrf_rejected: "The request was refused. Reload the page and try again.",
   internal_error: "Something went wrong. Try again.",
   network_error: "Cannot reach the server. Check your connection.",
+  oidc_denied: "Sign-in cancelled.",
+  oidc_failed: "Sign-in failed. Try again.",
+  oidc_unavailable: "The service is unavailable. Try again later.",
   unknown_error: "Something went wrong. Try again.",
 };
 
@@ -57,17 +66,25 @@ export const messages = { en: Object.freeze(en) };
 /** The texts by language: English as far as loaded (with the newer elements' once their chunk is in), and the loaded locales. */
 const builtIn: Record<string, Partial<Messages> | Promise<void>> = { en: { ...en } };
 
-const baseOf = (lang: string): string => lang.toLowerCase().split("-")[0]!;
+/** The locale a language tag speaks: its language, the one of Portuguese being Brazilian. */
+const localeOf = (lang: string): string => {
+  const base = lang.toLowerCase().split("-")[0]!;
+  return base === "pt" ? "pt-BR" : base;
+};
 
 /** Adds the English texts of an element that loads later (its chunk calls this). */
 export function addEnglish(table: Partial<Messages>): void {
   Object.assign(builtIn.en!, table);
 }
 
-/** Starts loading the module of `lang`'s language once; resolves when it is in (undefined: nothing to load). */
+/**
+ * Starts loading the module of `lang`'s locale once; resolves when it is in (undefined: nothing to
+ * load, or the host registered every text of the four original elements in that language).
+ */
 export function loadLocale(lang: string): Promise<void> | undefined {
-  const base = baseOf(lang);
-  if (builtIn[base] || !LOCALES[base]) return;
+  const base = localeOf(lang);
+  const own = page.messages[base];
+  if (builtIn[base] || !LOCALES[base] || (own && Object.keys(en).every((key) => key in own))) return;
   // A module that does not arrive leaves English for the rest of the page's life (no retry loop).
   return (builtIn[base] = LOCALES[base]().then(
     (module) => void (builtIn[base] = module.default),
@@ -81,7 +98,7 @@ export function isMessageKey(key: string): key is MessageKey {
 
 /** The text of `key` for `lang` ("nl-BE" uses "nl"), overrides first, English as the last resort. */
 export function t(lang: string, key: MessageKey, params?: Record<string, string | number>): string {
-  const base = baseOf(lang);
+  const base = localeOf(lang);
   const text =
     page.messages[lang]?.[key] ??
     page.messages[base]?.[key] ??

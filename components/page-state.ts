@@ -31,11 +31,15 @@ export interface PageState {
   /** Tells other tabs about logins and logouts. */
   channel?: BroadcastChannel;
   expiryTimer?: ReturnType<typeof setTimeout>;
+  /** The locale module of the document's language, when the page preloads one: elements mount after it (lang.ts). */
+  preloading?: Promise<void> | undefined;
   /** Mounted elements to re-render when a `lang` attribute or the messages change. */
   langListeners: Set<() => void>;
   langObserver?: MutationObserver;
   /** Counter for ids that must be unique on the page across bundle copies. */
   uid: number;
+  /** Where logout() sent the page (a provider's sign-out): redirects of the elements give way to it. */
+  leaving?: URL;
   /** Hooks the first copy installed (tabs, expiry, lang); later copies only reuse them. */
   wired?: boolean;
 }

@@ -1,5 +1,7 @@
 // Navigation after login, logout or when a gate finds no session, limited to the page's own
-// origin so that a `redirect` attribute cannot become an open redirect.
+// origin so that a `redirect` attribute cannot become an open redirect, and never in place of the
+// navigation to a provider's sign-out that logout() started.
+import { page } from "./page-state.js";
 
 /** The absolute same-origin http(s) URL of `target`, or null when it points elsewhere. */
 export function sameOriginUrl(target: string | null | undefined): string | null {
@@ -14,5 +16,5 @@ export function sameOriginUrl(target: string | null | undefined): string | null 
 
 export function redirectTo(target: string | null | undefined): void {
   const url = sameOriginUrl(target);
-  if (url && url !== location.href) location.assign(url);
+  if (url && url !== location.href && !page.leaving) location.assign(url);
 }

@@ -161,4 +161,50 @@ describe("session store", () => {
     }
     expect(await failure(logout())).to.equal("ok");
   });
+
+  describe('on a page rendered with <meta name="auth-session">', () => {
+    const signedIn = (expiresAt: string) =>
+      encodeURIComponent(JSON.stringify({ authenticated: true, user: { id: "meta", email: "meta@example.com" }, expiresAt }));
+    const inADay = () => new Date(Date.now() + 86_400_000).toISOString();
+    const gateOf = (frame: HTMLIFrameElement) => frame.contentDocument!.querySelector("auth-gate")!;
+
+    beforeEach(async () => {
+      // The server holds no session for this browser: every check answers anonymous.
+      await revokeSessions();
+    });
+
+    it("starts from it without a GET /auth/session, then follows the server at the next check", async () => {
+      const before = await sessionGets();
+      const frame = await openFrame(`/test/browser/tab.html?element=auth-gate&session=${signedIn(inADay())}`);
+      await until(() => gateOf(frame).getAttribute("state"), 3000, "the gate");
+      expect(gateOf(frame).getAttribute("state")).to.equal("authenticated");
+      expect(frameSession(frame)).to.include({ status: "authenticated" });
+      const checks = () =>
+        frame.contentWindow!.performance.getEntriesByType("resource").filter((entry) => entry.name.endsWith("/auth/session"));
+      expect(checks()).to.have.length(0);
+
+      // The tab is shown again: the store checks, finds no session, and the gate follows.
+      frame.contentDocument!.dispatchEvent(new Event("visibilitychange"));
+      await until(() => gateOf(frame).getAttribute("state") === "anonymous", 3000, "the corrected gate");
+      expect(await sessionGets()).to.equal(before + 1);
+      expect(checks()).to.have.length(1);
+      frame.remove();
+    });
+
+    it("re-checks one whose expiresAt has passed, within seconds", async () => {
+      const frame = await openFrame(
+        `/test/browser/tab.html?element=auth-gate&session=${signedIn(new Date(Date.now() - 60_000).toISOString())}`,
+      );
+      await until(() => gateOf(frame).getAttribute("state") === "anonymous", 5000, "the expired session to be re-checked");
+      frame.remove();
+    });
+
+    it("ignores one that is not JSON and checks as usual", async () => {
+      const before = await sessionGets();
+      const frame = await openFrame("/test/browser/tab.html?element=auth-gate&session=%7Bnot%20json");
+      await until(() => gateOf(frame).getAttribute("state") === "anonymous", 3000, "the first check");
+      expect(await sessionGets()).to.equal(before + 1);
+      frame.remove();
+    });
+  });
 });

@@ -1,7 +1,8 @@
 // The page's session: one nanostores atom fed by the session server, shared by every element,
 // every bundle copy (see page-state.ts) and, through BroadcastChannel, every tab of the origin.
 // The store's start (its first listener: an element, or framework code through useStore) starts
-// the one GET <endpoint>/session of the page load.
+// the one GET <endpoint>/session of the page load, unless the page came with the session
+// (<meta name="auth-session">, from a server-rendering host).
 import { onStart, type ReadableAtom } from "nanostores";
 import type { Credentials, RequestOptions, SessionState, User } from "./auth-elements.js";
 import { emit } from "./emit.js";
@@ -114,9 +115,14 @@ export function signup({ email, password }: Credentials, options?: RequestOption
   return authenticate("/signup", { email, password }, options);
 }
 
+/** Signs out; a provider's session (the server answers `{logoutUrl}`) then leaves for the provider's sign-out. */
 export async function logout(options: RequestOptions = {}): Promise<void> {
-  await request<undefined>(endpointFor(options.endpoint), "/logout", "POST");
+  const endpoint = endpointFor(options.endpoint);
+  const body = await request<{ logoutUrl?: string } | undefined>(endpoint, "/logout", "POST");
   commit(ANONYMOUS);
+  // The URL is on the session server's origin (a path there): resolved against the endpoint, so
+  // that a cross-origin endpoint works too. No element's `redirect` may override this navigation.
+  if (body?.logoutUrl) location.assign((page.leaving = new URL(body.logoutUrl, new URL(endpoint, location.href))));
 }
 
 /** fetch() for the gateway: cookies and `X-CSRF: 1`; a 401 means the session is gone. */
@@ -132,6 +138,20 @@ export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {})
 if (!page.wired) {
   page.wired = true;
   if (hasDom) {
+    // A server-rendered page that knows the session renders it (<meta name="auth-session"> with
+    // the body of GET /session): the store starts from it and the page's first check is done;
+    // the re-checks (expiry, tab shown, a 401) follow as ever and correct a stale or forged value.
+    // Only what the gate shows depends on it, never what the server gives (the gate hides, it
+    // does not protect). An unreadable value is ignored: the first check runs.
+    const rendered = document.querySelector<HTMLMetaElement>('meta[name="auth-session"]')?.content;
+    if (rendered) {
+      try {
+        setState(toState(JSON.parse(rendered) as SessionBody), false);
+        page.started = true;
+      } catch {
+        // Not JSON: as if there were no meta.
+      }
+    }
     onStart(page.session, () => startSession());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && page.started) recheck();

@@ -164,9 +164,12 @@ export type CoreMessageKey =
   | "csrf_rejected"
   | "internal_error"
   | "network_error"
+  | "oidc_denied"
+  | "oidc_failed"
+  | "oidc_unavailable"
   | "unknown_error";
 
-/** The texts of `<auth-password-reset>`, `<auth-verify-email>` and `<auth-account>`: they come with those elements' code. */
+/** The texts of `<auth-password-reset>`, `<auth-verify-email>` and `<auth-account>` (and `<auth-login>`'s provider buttons): they come with that code. */
 export type AccountMessageKey =
   | "new_password_label"
   | "current_password_label"
@@ -195,6 +198,7 @@ export type AccountMessageKey =
   | "password_changed"
   | "current_password_wrong"
   | "not_found"
+  | "continue_with"
   | "passkeys_heading"
   | "passkeys_loading"
   | "passkeys_none"
@@ -221,7 +225,7 @@ export type Messages = Record<MessageKey, string>;
 export interface ConfigureOptions {
   /** The session server's auth base URL for the store and every element without its own `endpoint`. */
   endpoint?: string;
-  /** Per language (`en`, `nl`, or a new one), messages that replace the built-in ones (they win over a locale module that loads later); missing keys fall back to English. */
+  /** Per language (`en`, `de`, `pt-BR`, … or a new one), messages that replace the built-in ones (they win over a locale module that loads later; a whole locale, such as the default export of `auth-elements/locales/de`, spares its download); missing keys fall back to English. */
   messages?: Record<string, Partial<Messages>>;
 }
 
@@ -239,6 +243,11 @@ export declare const session: SessionAtom;
 export declare function login(credentials: Credentials, options?: RequestOptions): Promise<SessionState>;
 /** Creates an account and signs it in; resolves anonymous when the server requires a confirmed e-mail address first. */
 export declare function signup(credentials: Credentials, options?: RequestOptions): Promise<SessionState>;
+/**
+ * Ends the session. For a session signed in with an OpenID Connect provider the server answers a
+ * `logoutUrl`: once the state here is anonymous, the page navigates there (the provider's sign-out,
+ * which then sends the browser to the site's root), and no element opens its own `redirect`.
+ */
 export declare function logout(options?: RequestOptions): Promise<void>;
 export declare function refreshSession(options?: RequestOptions): Promise<SessionState>;
 /** `fetch` with credentials and `X-CSRF: 1`; a 401 flips the session to anonymous and fires `auth-session-expired`. */

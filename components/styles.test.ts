@@ -17,6 +17,14 @@ describe("styles", () => {
     await resetMock();
   });
 
+  it("say only logical directions (inline, block), so that a right-to-left language mirrors the layout", async () => {
+    for (const sheet of ["/components/styles.css", "/components/account-styles.css"]) {
+      const rules = (await (await fetch(sheet)).text()).replace(/\/\*[\s\S]*?\*\//g, "");
+      expect(rules, sheet).to.contain("direction: rtl");
+      expect(rules.match(/[\w-]*\b(?:left|right)\b[\w-]*/g) ?? [], sheet).to.deep.equal([]);
+    }
+  });
+
   it("work under the strict CSP: no violation, no <style> or style attribute", async () => {
     const frame = await openFrame("/test/browser/csp.html");
     const page = frame.contentDocument!;

@@ -1,15 +1,22 @@
 // `npm start`: the whole demo on one port, as the documented same-origin deployment looks:
 // a front server serves the host pages with a strict CSP and reverse-proxies /auth and /api to the
-// session server, which uses the embedded store, the reference auth service and the demo notes
-// upstream. No Redis and no external service needed (REDIS_URL and AUTH_SERVICE are honoured).
+// session server, which uses the embedded store, the reference auth service in-process (every
+// account-lifecycle feature on, its mails in the dev mailbox under DATA_DIR/mail/ unless SMTP_URL is
+// set) and the demo notes upstream. No Redis and no external service needed (REDIS_URL, AUTH_SERVICE,
+// SMTP_URL and the rest of the session server's variables are honoured). Mailed links point at the
+// front's pages: PUBLIC_ORIGIN defaults to the front's origin. The front also serves the dev mailbox
+// (/mailbox and its /mailbox.json): demo only, never part of the session server.
+// Unless OIDC_PROVIDERS is set, it also starts the demo identity provider (demo/idp/), offered as
+// "Continue with Test IdP (demo)": anyone signs in there as any e-mail address, for trying it out.
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError, loadConfig, parsePort } from "../server/config.js";
-import { startAuthService } from "../server/auth-service/index.js";
-import { startSessionServer } from "../server/start.js";
+import { ConfigError, loadConfig, parsePort, type Config } from "../server/config.js";
+import { devMailboxDir, startSessionServer } from "../server/start.js";
+import { readDevMailbox } from "./dev-mailbox.js";
+import { startDemoIdp } from "./idp/demo-idp.js";
 import { startNotesService } from "./upstream/notes-service.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -64,34 +71,67 @@ function proxyTo(target: URL, req: http.IncomingMessage, res: http.ServerRespons
   req.pipe(upstream);
 }
 
+/** The dev mailbox for the /mailbox page: its mails, or why there are none to show. */
+async function mailboxAnswer(config: Config, res: http.ServerResponse): Promise<void> {
+  const dir = devMailboxDir(config);
+  const body = dir
+    ? { mailbox: "dev", mails: await readDevMailbox(dir) }
+    : { mailbox: config.referenceService ? "smtp" : "external", mails: [] };
+  res.writeHead(200, { ...PAGE_HEADERS, "content-type": CONTENT_TYPES[".json"], "cache-control": "no-store" }).end(JSON.stringify(body));
+}
+
 async function main(): Promise<void> {
   const port = parsePort("PORT", process.env.PORT ?? "3000");
   const host = process.env.HOST ?? "127.0.0.1";
   const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, "data"));
 
-  const authService = process.env.AUTH_SERVICE
-    ? undefined
-    : await startAuthService({ dataDir: path.join(dataDir, "auth-service"), port: 0 });
-  const authServiceUrl = process.env.AUTH_SERVICE ?? authService!.url;
-  const notes = await startNotesService({ authServiceUrl });
+  // The front listens first: with PORT=0 its origin, where mailed links must point, is known only then.
+  let serve: http.RequestListener = (_req, res) => void res.writeHead(503, { "retry-after": "1" }).end();
+  const front = http.createServer((req, res) => serve(req, res));
+  await new Promise<void>((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(port, host, resolve);
+  });
+  const { port: actualPort } = front.address() as AddressInfo;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const frontOrigin = `http://${shownHost}:${actualPort}`;
+
+  // The notes service learns the auth service's origin (for its JWKS) from the session server, which starts the
+  // reference one in-process; the first token it checks comes after that.
+  let authServiceUrl = "";
+  const demoIdp = process.env.OIDC_PROVIDERS ? undefined : await startDemoIdp();
+  // The notes accept the demo IdP's access tokens too: the gateway's bearer for its sessions.
+  const notes = await startNotesService({
+    authServiceUrl: () => authServiceUrl,
+    ...(demoIdp && { providers: [{ issuer: demoIdp.provider.issuer, audience: demoIdp.provider.resource }] }),
+  });
   const config = loadConfig({
+    PUBLIC_ORIGIN: frontOrigin,
     ...process.env,
     PORT: "0",
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
-    AUTH_SERVICE: authServiceUrl,
     UPSTREAMS: [process.env.UPSTREAMS, `notes=${notes.url}`].filter(Boolean).join(","),
+    ...demoIdp?.env,
   });
   const sessionServer = await startSessionServer(config);
+  authServiceUrl = sessionServer.authServiceUrl;
   const sessionServerUrl = new URL(sessionServer.url);
 
-  const front = http.createServer((req, res) => {
+  serve = (req, res) => {
     const url = req.url ?? "/";
     if (url.startsWith("/auth/") || url === "/auth" || url.startsWith("/api/") || url === "/healthz" || url === "/readyz") {
       return proxyTo(sessionServerUrl, req, res);
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (url.split("?")[0] === "/mailbox.json") {
+      mailboxAnswer(config, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": CONTENT_TYPES[".json"] });
+        res.end(JSON.stringify({ error: "mailbox_unreadable", message: "The dev mailbox could not be read." }));
+      });
       return;
     }
     const file = staticFile(url);
@@ -102,20 +142,28 @@ async function main(): Promise<void> {
     res.writeHead(200, { "content-type": CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream", ...PAGE_HEADERS });
     if (req.method === "HEAD") return void res.end();
     fs.createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    front.once("error", reject);
-    front.listen(port, host, resolve);
-  });
-  const { port: actualPort } = front.address() as AddressInfo;
-  process.stdout.write(`auth-elements demo running at http://${host === "0.0.0.0" ? "localhost" : host}:${actualPort}/\n`);
+  };
+  process.stdout.write(`auth-elements demo running at ${frontOrigin}/\n`);
+  const mailDir = devMailboxDir(config);
+  if (mailDir) process.stdout.write(`mails go to the dev mailbox: ${frontOrigin}/mailbox (files in ${mailDir})\n`);
+  if (mailDir && !["127.0.0.1", "localhost", "::1"].includes(host)) {
+    process.stderr.write(`warning: HOST=${host}: the /mailbox page shows every mailed link to whoever reaches this port\n`);
+  }
+  // The redirect URIs are on the front server's origin.
+  const hostnames = host === "127.0.0.1" || host === "0.0.0.0" ? ["127.0.0.1", "localhost"] : [host];
+  demoIdp?.register(
+    hostnames.map((name) => `http://${name}:${actualPort}`),
+    sessionServer.url,
+  );
+  if (demoIdp)
+    process.stdout.write(`Demo IdP (tests and demo only: any e-mail address signs in, no password) at ${demoIdp.provider.url}\n`);
 
   const stop = async (): Promise<void> => {
     front.close();
     front.closeAllConnections();
     await sessionServer.close();
     await notes.close();
-    await authService?.close();
+    await demoIdp?.close();
     process.exit(0);
   };
   process.on("SIGINT", stop);

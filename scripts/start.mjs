@@ -34,7 +34,8 @@ function run(script) {
 }
 
 // The server build takes server/ and demo/'s own modules; the host pages under demo/ are build:demo's.
-if (stale("dist/server/demo/start-demo.js", ["server", "demo/start-demo.ts", "demo/upstream"], [".ts"])) run("build:server");
+if (stale("dist/server/demo/start-demo.js", ["server", "demo/start-demo.ts", "demo/dev-mailbox.ts", "demo/upstream", "demo/idp"], [".ts"]))
+  run("build:server");
 if (stale("dist/auth-elements.js", ["components"], [".ts", ".svelte", ".css"])) run("build:elements");
 if (
   fs.existsSync("demo/vite.config.ts") &&

@@ -89,6 +89,11 @@ export function referenceWebauthn(config: Config, ownOrigin: string): { rpId: st
   return { rpId, origins: origins.length > 0 ? origins : undefined };
 }
 
+/** The dev mailbox's directory (DATA_DIR/mail/) when the in-process reference service writes its mails there (no SMTP_URL). */
+export function devMailboxDir(config: Config): string | undefined {
+  return config.referenceService && config.referenceService.smtpUrl === undefined ? path.join(config.dataDir, "mail") : undefined;
+}
+
 /** Listens and resolves with the server's `http://host:port`. */
 function listen(server: http.Server, port: number, host: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
@@ -138,7 +143,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
         minPasswordLength: reference.minPasswordLength,
         smtpUrl: reference.smtpUrl,
         mailFrom: reference.mailFrom,
-        mailDir: path.join(config.dataDir, "mail"),
+        mailDir: devMailboxDir(config) ?? path.join(config.dataDir, "mail"),
         linkOrigins: referenceLinkOrigins(config, url),
         requireEmailVerification: reference.requireEmailVerification,
         webauthnRpId: webauthn.rpId,

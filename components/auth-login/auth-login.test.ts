@@ -167,21 +167,25 @@ describe("<auth-login>", () => {
   });
 
   it('links to `reset-url` as "Forgot your password?", fetching GET /auth/config once for every form', async () => {
-    const frame = await openFrame("/test/browser/tab.html?element=auth-login");
+    const frame = await openFrame("/test/browser/tab.html");
     const page = frame.contentDocument!;
+    page.body.insertAdjacentHTML("beforeend", '<auth-login providers=""></auth-login>');
     const plain = await rendered(page.querySelector("auth-login")!);
     const link = (element: Element) => element.querySelector<HTMLAnchorElement>("a.auth-link")!;
-    // Without reset-url: no link (the config is still asked for once: does the server offer passkeys?).
+    // Without reset-url and with no provider button to show: no link (GET /auth/config is still asked
+    // for once: does the server offer passkeys?).
     expect(link(plain).hidden).to.equal(true);
     await until(async () => (await configGets()) === 1, 2000, "the config request");
 
     page.body.insertAdjacentHTML(
       "beforeend",
-      '<auth-login reset-url="/reset-password"></auth-login><auth-login reset-url="/r"></auth-login>',
+      '<auth-login reset-url="/reset-password"></auth-login><auth-login reset-url="/r"></auth-login><auth-login></auth-login>',
     );
-    const [, withLink, another] = [...page.querySelectorAll("auth-login")];
+    const [, withLink, another, withoutLink] = [...page.querySelectorAll("auth-login")];
     await rendered(withLink!);
     await rendered(another!);
+    await rendered(withoutLink!);
+    expect(link(withoutLink!).hidden).to.equal(true);
     expect(link(withLink!).hidden).to.equal(false);
     expect(link(withLink!).textContent!.trim()).to.equal("Forgot your password?");
     expect(link(withLink!).getAttribute("href")).to.equal("/reset-password");
@@ -239,5 +243,80 @@ describe("<auth-login>", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(frame.contentWindow!.location.pathname).to.equal("/test/browser/tab.html");
     frame.remove();
+  });
+
+  describe("with OpenID Connect providers", () => {
+    const PROVIDERS = [
+      { id: "test", name: "Test IdP" },
+      { id: "corp", name: "Corporate SSO" },
+    ];
+    const labels = (element: Element) => [...element.querySelectorAll("button.auth-provider")].map((button) => button.textContent!.trim());
+
+    beforeEach(() => setServerConfig({ providers: PROVIDERS }));
+
+    it('offers "Continue with <name>" for each provider GET /auth/config lists, or those `providers` names', async () => {
+      const frame = await openFrame("/test/browser/tab.html");
+      const page = frame.contentDocument!;
+      page.body.insertAdjacentHTML(
+        "beforeend",
+        '<auth-login></auth-login><auth-login providers="corp"></auth-login><auth-login providers=""></auth-login><auth-login providers="other"></auth-login>',
+      );
+      const [all, corp, none, other] = await Promise.all([...page.querySelectorAll<HTMLElement>("auth-login")].map(rendered));
+      await until(() => labels(all!).length === 2 && labels(corp!).length === 1, 3000, "the provider buttons");
+      expect(labels(all!)).to.deep.equal(["Continue with Test IdP", "Continue with Corporate SSO"]);
+      expect(labels(corp!)).to.deep.equal(["Continue with Corporate SSO"]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(labels(none!)).to.deep.equal([]);
+      expect(labels(other!)).to.deep.equal([]);
+      expect(await configGets()).to.equal(1);
+
+      all!.setAttribute("providers", "test  corp-unknown");
+      await until(() => labels(all!).length === 1, 1000, "the filter to follow the attribute");
+      expect(labels(all!)).to.deep.equal(["Continue with Test IdP"]);
+      corp!.setAttribute("lang", "nl");
+      await until(() => labels(corp!)[0] === "Doorgaan met Corporate SSO", 2000, "the Dutch label");
+      frame.remove();
+    });
+
+    it("sends the whole page to <endpoint>/oidc/<id>/start with this page as returnTo", async () => {
+      const frame = await openFrame("/test/browser/tab.html?from=here#section");
+      const page = frame.contentDocument!;
+      page.body.insertAdjacentHTML("beforeend", "<auth-login></auth-login>");
+      const element = await rendered(page.querySelector("auth-login")!);
+      const button = await until(() => element.querySelector<HTMLButtonElement>("button.auth-provider"), 3000, "the button");
+      expect(button.type).to.equal("button");
+      const landed = landingOf(frame);
+      button.click();
+      const query = new URLSearchParams({ start: "/auth/oidc/test/start", returnTo: "/test/browser/tab.html?from=here#section" });
+      expect(await landed).to.equal(`/test/browser/landing.html?${query}`);
+      frame.remove();
+
+      // An element with its own `endpoint` starts there.
+      const other = await openFrame("/test/browser/tab.html");
+      other.contentDocument!.body.insertAdjacentHTML(
+        "beforeend",
+        '<auth-login></auth-login><auth-login endpoint="/elsewhere/auth/"></auth-login>',
+      );
+      const elsewhere = await rendered(other.contentDocument!.querySelectorAll("auth-login")[1]!);
+      const startButton = await until(() => elsewhere.querySelector<HTMLButtonElement>("button.auth-provider"), 3000, "its button");
+      const landedToo = landingOf(other);
+      startButton.click();
+      expect(new URLSearchParams((await landedToo).split("?")[1]).get("start")).to.equal("/elsewhere/auth/oidc/test/start");
+      other.remove();
+    });
+
+    it("says why a sign-in with a provider failed (#auth_error=<code>) and takes it out of the address bar at once", async () => {
+      const frame = await openFrame("/test/browser/tab.html?element=auth-login#auth_error=oidc_denied");
+      const element = await rendered(frame.contentDocument!.querySelector("auth-login")!);
+      await until(() => alertText(element) === "Sign-in cancelled.", 1000, "the message");
+      expect(frame.contentWindow!.location.href).to.equal(`${location.origin}/test/browser/tab.html?element=auth-login`);
+      frame.remove();
+
+      const dutch = await openFrame("/test/browser/tab.html?element=auth-login&lang=nl#auth_error=oidc_failed");
+      const inDutch = await rendered(dutch.contentDocument!.querySelector("auth-login")!);
+      await until(() => alertText(inDutch) === "Inloggen mislukt. Probeer het opnieuw.", 2000, "the Dutch message");
+      expect(dutch.contentWindow!.location.hash).to.equal("");
+      dutch.remove();
+    });
   });
 });

@@ -1,6 +1,16 @@
 import { expect, fixture, html } from "@open-wc/testing";
 import { login, refreshSession, session } from "../../dist/auth-elements.js";
-import { nextEvent, rendered, resetMock, until } from "../../test/browser/helpers.js";
+import {
+  callInFrame,
+  frameSession,
+  landingOf,
+  nextEvent,
+  openFrame,
+  rendered,
+  resetMock,
+  setLogoutUrl,
+  until,
+} from "../../test/browser/helpers.js";
 
 const button = (element: HTMLElement) => element.shadowRoot!.querySelector("button")!;
 
@@ -48,5 +58,25 @@ describe("<auth-logout>", () => {
     expect(detail.code).to.be.a("string");
     expect(detail.message).to.be.a("string").and.not.equal("");
     await until(() => !button(element).disabled, 1000, "the button to be enabled again");
+  });
+
+  it("follows the server's logoutUrl (a provider's session) once signed out, instead of its own redirect", async () => {
+    const providerLogout = "/test/browser/landing.html?from=provider-logout";
+    await setLogoutUrl(providerLogout);
+    const redirect = encodeURIComponent("/test/browser/landing.html?from=redirect");
+    const frame = await openFrame(`/test/browser/tab.html?element=auth-logout&redirect=${redirect}`);
+    await callInFrame(frame, "login", { email: "user@example.com", password: "correct-horse" });
+    const element = await rendered(frame.contentDocument!.querySelector<HTMLElement>("auth-logout")!);
+    const signedOut = nextEvent(element, "auth-logout");
+    const landed = landingOf(frame);
+    button(element).click();
+    await signedOut;
+    expect(await landed).to.equal(providerLogout);
+    // Anonymous before it left (every element and tab follows), then off to the provider's sign-out.
+    expect(frameSession(frame)?.status).to.equal("anonymous");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(frame.contentWindow!.location.search).to.equal("?from=provider-logout");
+    expect(await refreshSession()).to.include({ status: "anonymous" });
+    frame.remove();
   });
 });

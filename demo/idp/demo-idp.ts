@@ -1,9 +1,9 @@
 // DEMO IDENTITY PROVIDER for `npm start`: the test provider (test-provider.ts) with one confidential
-// client for the demo's session server, shown as "Test IdP". Not for real users: anyone signs in as
-// any e-mail address, with no password.
+// client for the demo's session server, shown as "Test IdP (demo)". Not for real users: anyone signs
+// in as any e-mail address, with no password.
 //
 // Use: `const idp = await startDemoIdp()`, give `idp.env` to the session server's loadConfig, then,
-// once the demo's public origin and the session server's own URL are known, `idp.register(…)`.
+// once the demo's public origins and the session server's own URL are known, `idp.register(…)`.
 import { randomBytes } from "node:crypto";
 import { startTestProvider, type TestProvider } from "./test-provider.js";
 
@@ -14,10 +14,11 @@ export interface DemoIdp {
   /** The OIDC_* variables that make the session server a client of this provider. */
   env: Record<string, string>;
   /**
-   * Registers the demo client: redirect and post-logout URIs on the origin browsers use, and
-   * back-channel logout to the session server itself (`sessionServerUrl`, reachable from here).
+   * Registers the demo client: redirect and post-logout URIs on each origin browsers may use (say
+   * `http://127.0.0.1:3000` and `http://localhost:3000`), and back-channel logout to the session
+   * server itself (`sessionServerUrl`, reachable from here).
    */
-  register(publicOrigin: string, sessionServerUrl: string, authPrefix?: string): void;
+  register(publicOrigins: string[], sessionServerUrl: string, authPrefix?: string): void;
   close(): Promise<void>;
 }
 
@@ -32,15 +33,15 @@ export async function startDemoIdp(options: { port?: number; host?: string } = {
       OIDC_PROVIDERS: `${DEMO_PROVIDER_ID}=${provider.issuer}`,
       [`${prefix}CLIENT_ID`]: clientId,
       [`${prefix}CLIENT_SECRET`]: clientSecret,
-      [`${prefix}NAME`]: "Test IdP",
+      [`${prefix}NAME`]: "Test IdP (demo)",
     },
-    register(publicOrigin, sessionServerUrl, authPrefix = "/auth") {
+    register(publicOrigins, sessionServerUrl, authPrefix = "/auth") {
       provider.addClient({
         clientId,
         clientSecret,
         name: "auth-elements demo",
-        redirectUris: [`${publicOrigin}${authPrefix}/oidc/${DEMO_PROVIDER_ID}/callback`],
-        postLogoutRedirectUris: [`${publicOrigin}/`],
+        redirectUris: publicOrigins.map((origin) => `${origin}${authPrefix}/oidc/${DEMO_PROVIDER_ID}/callback`),
+        postLogoutRedirectUris: publicOrigins.map((origin) => `${origin}/`),
         backchannelLogoutUri: `${sessionServerUrl}${authPrefix}/oidc/backchannel-logout`,
       });
     },

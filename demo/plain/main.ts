@@ -1,22 +1,18 @@
 // The plain HTML host page: the markup is in demo/index.html; this module wires the session
-// state, the notes panel, the event log and the theme and language switches with DOM calls only.
+// state, the notes panel and the event log with DOM calls only, and its texts and the theme and
+// language switches through page-chrome.ts, like the account pages.
 import { session } from "auth-elements";
 import "../shared/demo.css";
 import { describeEvent, LOGGED_EVENTS } from "../shared/event-log.js";
 import { addNote, deleteNote, failure, listNotes, whoami, type Note } from "../shared/notes-api.js";
-import { applyLang, applyTheme, initialLang, isTheme } from "../shared/preferences.js";
-import { formatTime, isLang, statusText, text, type Lang, type TextKey } from "../shared/texts.js";
+import { startChrome } from "../shared/page-chrome.js";
+import { initialLang } from "../shared/preferences.js";
+import { formatTime, statusText, text, type Lang } from "../shared/texts.js";
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 let lang: Lang = initialLang();
 let notes: Note[] | undefined;
-
-function renderTexts(): void {
-  for (const element of document.querySelectorAll<HTMLElement>("[data-text]")) {
-    element.textContent = text(lang, element.dataset.text as TextKey);
-  }
-}
 
 function renderSession(): void {
   const { status, user, expiresAt } = session.get();
@@ -91,19 +87,8 @@ for (const type of LOGGED_EVENTS) {
   });
 }
 
-const themeSelect = byId<HTMLSelectElement>("theme");
-themeSelect.addEventListener("change", () => {
-  if (isTheme(themeSelect.value)) applyTheme(themeSelect.value);
-});
-const langSelect = byId<HTMLSelectElement>("lang");
-langSelect.value = lang;
-langSelect.addEventListener("change", () => {
-  if (!isLang(langSelect.value)) return;
-  lang = langSelect.value;
-  applyLang(lang);
-  renderTexts();
+startChrome((next) => {
+  lang = next;
   renderSession();
 });
-
-renderTexts();
 session.subscribe(renderSession);

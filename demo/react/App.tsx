@@ -47,6 +47,15 @@ export function App() {
             <li>
               <a href="/vue/">Vue 3</a>
             </li>
+            <li>
+              <a href="/svelte/">Svelte 5</a>
+            </li>
+            <li>
+              <a href="/account">{t("accountNav")}</a>
+            </li>
+            <li>
+              <a href="/mailbox">{t("mailboxNav")}</a>
+            </li>
           </ul>
         </nav>
         <div className="settings" role="group" aria-label={t("settings")}>
@@ -105,7 +114,7 @@ export function App() {
           <section slot="anonymous" className="forms">
             <div>
               <h2>{t("signInHeading")}</h2>
-              <auth-login onauth-login={log} onauth-error={log} />
+              <auth-login reset-url="/reset-password" onauth-login={log} onauth-error={log} />
             </div>
             <div>
               <h2>{t("signUpHeading")}</h2>

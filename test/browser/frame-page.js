@@ -17,6 +17,12 @@ if (params.has("element")) {
   document.body.append(element);
 }
 
+// ?session=<JSON> renders <meta name="auth-session" content="<JSON>">, as a server-rendering host would.
+if (params.has("session")) {
+  const meta = Object.assign(document.createElement("meta"), { name: "auth-session", content: params.get("session") });
+  document.head.append(meta);
+}
+
 const bundle = await import("/dist/auth-elements.js");
 const report = (message) => parent.postMessage(message, location.origin);
 

@@ -60,6 +60,11 @@ export async function seenRequests(): Promise<{ method: string; path: string; re
   return (await (await fetch("/__mock/requests")).json()) as { method: string; path: string; referer: string }[];
 }
 
+/** From now on logouts answer `{logoutUrl: url}`, as the server does for a session signed in with a provider. */
+export async function setLogoutUrl(url: string): Promise<void> {
+  await fetch(`/__mock/logout-url?to=${encodeURIComponent(url)}`, { method: "POST" });
+}
+
 export async function delayAuth(ms: number): Promise<void> {
   await fetch(`/__mock/delay?ms=${ms}`, { method: "POST" });
 }

@@ -26,6 +26,9 @@
 //   pages under /test/browser/csp*    served with the strict CSP of the design (and report-uri)
 //   GET  /__mock/requests             [{method, path, referer}] of every request (pages, modules,
 //                                     /auth) since the last reset, in order
+//   GET  <base>/auth/oidc/<id>/start  302 to /test/browser/landing.html?start=<the path>&returnTo=<returnTo>
+//                                     (where a real server sends the browser to the provider)
+//   POST /__mock/logout-url?to=U      logouts answer 200 {"logoutUrl": U}, as for a provider's session
 //   passkeys (config passkeys: true)  the six /auth/passkeys routes; a credential signs in when its
 //                                     `id` is a registered passkey's and its response has a signature;
 //                                     registering a credential whose id is "bad" is 400 passkey_invalid
@@ -78,6 +81,7 @@ function freshState() {
     expiresInS: 7 * 24 * 3600,
     cspReports: [],
     requests: [],
+    logoutUrl: undefined,
     /** {id, credentialId, userId, name, createdAt, lastUsedAt} */
     passkeys: [],
     /** The bodies of passkey registrations and logins, for the tests to read. */
@@ -366,7 +370,7 @@ async function authRoute(ctx, route) {
     const sid = ctx.cookies.get(COOKIE);
     if (sid) state.sessions.delete(sid);
     clearCookie(ctx);
-    return send(ctx, 204);
+    return state.logoutUrl ? send(ctx, 200, { logoutUrl: state.logoutUrl }) : send(ctx, 204);
   }
   const body = await readJson(ctx);
   if (!body) return;
@@ -429,6 +433,9 @@ async function mockRoute(ctx, route) {
       const ids = [...state.sessions.values()].filter((record) => record.userId === user?.id).map((record) => record.id);
       return send(ctx, 200, ids);
     }
+    case "logout-url":
+      state.logoutUrl = ctx.query.to || undefined;
+      return send(ctx, 204);
     case "delay":
       state.delayMs = Number(ctx.query.ms) || 0;
       return send(ctx, 204);
@@ -455,6 +462,9 @@ export async function mockSessionServer(ctx, next) {
   const { path } = ctx;
   if (!path.startsWith("/__mock/")) state.requests.push({ method: ctx.method, path: ctx.url, referer: ctx.get("Referer") });
   let match;
+  if (ctx.method === "GET" && /^(\/[\w-]+)*\/auth\/oidc\/\w+\/start$/.test(path)) {
+    return ctx.redirect(`/test/browser/landing.html?${new URLSearchParams({ start: path, returnTo: ctx.query.returnTo ?? "" })}`);
+  }
   if ((match = /^\/auth\/([a-z][\w/-]*)$/.exec(path))) return authRoute(ctx, match[1]);
   if (path.startsWith("/down/auth/")) return fail(ctx, 502, "auth_unavailable");
   if (path.startsWith("/api/")) return apiRoute(ctx, path);

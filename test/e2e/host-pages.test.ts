@@ -1,4 +1,4 @@
-// End-to-end: each demo host page (plain HTML at /, React 19 at /react/, Vue 3 at /vue/) in
+// End-to-end: each demo host page (plain HTML at /, React 19 at /react/, Vue 3 at /vue/, Svelte 5 at /svelte/) in
 // Chromium, served under the strict CSP by the demo server. Per page: sign up, see the gated
 // content, call the notes service through the gateway, sign out with a second tab following;
 // sign in with the keyboard alone; switch theme and language; and no axe-core violation.
@@ -21,6 +21,7 @@ const PAGES = [
   { name: "plain", path: "" },
   { name: "react", path: "react/" },
   { name: "vue", path: "vue/" },
+  { name: "svelte", path: "svelte/" },
 ] as const;
 
 /** Generous: Chromium, the demo and other suites share a small, busy machine. */

@@ -30,7 +30,7 @@ const element = (manifest: Package, tag: string): ElementDeclaration => {
 
 /** What design.md's "Elements and store (public API)" promises of each element. */
 const DESIGN: Record<string, { attributes: string[]; events: string[]; slots: string[] }> = {
-  "auth-login": { attributes: ["endpoint", "lang", "redirect", "reset-url"], events: ["auth-error", "auth-login"], slots: [] },
+  "auth-login": { attributes: ["endpoint", "lang", "providers", "redirect", "reset-url"], events: ["auth-error", "auth-login"], slots: [] },
   "auth-signup": { attributes: ["endpoint", "lang", "min-password-length"], events: ["auth-signup"], slots: [] },
   "auth-logout": { attributes: ["endpoint", "lang", "redirect"], events: ["auth-logout"], slots: [""] },
   "auth-gate": { attributes: ["endpoint", "redirect", "state"], events: [], slots: ["", "anonymous", "pending"] },

@@ -37,6 +37,12 @@ export const CHECKS: TypeCheck[] = [
   },
   { name: "demo pages: plain and React (tsc)", command: bin("tsc"), args: ["-p", "demo/tsconfig.json"], cwd: root },
   { name: "demo page: Vue (vue-tsc)", command: bin("vue-tsc"), args: ["-p", "demo/vue/tsconfig.json"], cwd: root },
+  {
+    name: "demo page: Svelte (svelte-check)",
+    command: bin("svelte-check"),
+    args: ["--tsconfig", "./tsconfig.json", "--output", "machine", "--fail-on-warnings"],
+    cwd: path.join(root, "demo/svelte"),
+  },
 ];
 
 export interface CheckResult {

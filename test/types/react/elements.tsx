@@ -3,7 +3,22 @@
 // (TypeScript accepts any hyphenated JSX attribute, so only unhyphenated misspellings can fail.)
 import type {} from "auth-elements/react";
 import { useRef } from "react";
-import type { AuthErrorDetail, AuthLoginElement, AuthSessionRevokedDetail, AuthSignupDetail, User } from "auth-elements";
+import {
+  configure,
+  type AuthErrorDetail,
+  type AuthLoginElement,
+  type AuthSessionRevokedDetail,
+  type AuthSignupDetail,
+  type User,
+} from "auth-elements";
+// A locale module, registered by the host itself (its bundler ships it): typed as every message.
+import de from "auth-elements/locales/de";
+import ptBR from "auth-elements/locales/pt-BR";
+
+configure({ messages: { de, "pt-BR": ptBR } });
+// @ts-expect-error a locale's texts are strings
+const notANumber: number = de.login_submit;
+void notANumber;
 
 function showUser(user: User): string {
   return user.email;
