@@ -13,8 +13,8 @@ import { authenticate, endpointFor, session } from "./session-store.js";
 
 export const passkeyEnglish: Readonly<Record<PasskeyMessageKey, string>> = {
   passkey_login: "Sign in with a passkey",
-  passkey_refused: "This passkey was not accepted. Try another one, or sign in with your password.",
-  passkey_failed: "This device could not use a passkey just now. Try again, or sign in another way.",
+  passkey_refused: "This passkey was not accepted. Try another, or your password.",
+  passkey_failed: "This device could not use a passkey. Try again, or sign in another way.",
 };
 
 addEnglish(passkeyEnglish);
@@ -65,10 +65,9 @@ export function credentialJSON(credential: PublicKeyCredential): CredentialJSON 
   if (typeof credential.toJSON === "function") return credential.toJSON();
   const answer = credential.response as AuthenticatorResponse & Record<string, unknown>;
   const response: Record<string, unknown> = {};
-  for (const name of ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle"]) {
-    if (answer[name]) response[name] = base64url(answer[name] as ArrayBuffer);
-  }
-  if (typeof answer.getTransports === "function") response.transports = (answer.getTransports as () => string[])();
+  // Its buffers (clientDataJSON, attestationObject or authenticatorData, signature, userHandle).
+  for (const name in answer) if (answer[name] instanceof ArrayBuffer) response[name] = base64url(answer[name]);
+  if (answer.getTransports) response.transports = (answer.getTransports as () => string[])();
   return {
     id: credential.id,
     rawId: base64url(credential.rawId),
@@ -80,20 +79,23 @@ export function credentialJSON(credential: PublicKeyCredential): CredentialJSON 
   } as unknown as CredentialJSON;
 }
 
-/** An authenticator's refusal as the AuthError the elements show: `passkey_exists` for a second passkey on one authenticator. */
-function deviceError(error: Error): AuthError {
-  const code = error.name === "InvalidStateError" ? "passkey_exists" : "passkey_failed";
-  return Object.assign(new Error(error.message), { name: "AuthError", code, status: 0 });
-}
-
-/** Runs a ceremony; null when it was cancelled, timed out or aborted (the user saw the browser's own dialog end). */
+/**
+ * Runs a ceremony; null when it was cancelled, timed out or aborted (the user saw the browser's own
+ * dialog end). Any other refusal of the authenticator becomes the AuthError the elements show:
+ * `passkey_exists` for a second passkey on one authenticator, else `passkey_failed`.
+ */
 export async function ceremony(run: () => Promise<Credential | null>): Promise<CredentialJSON | null> {
   try {
     const credential = await run();
     return credential && credentialJSON(credential as PublicKeyCredential);
   } catch (error) {
-    if ((error as Error).name === "NotAllowedError" || (error as Error).name === "AbortError") return null;
-    throw deviceError(error as Error);
+    const { name, message } = error as Error;
+    if (name === "NotAllowedError" || name === "AbortError") return null;
+    throw Object.assign(new Error(message), {
+      name: "AuthError",
+      code: name === "InvalidStateError" ? "passkey_exists" : "passkey_failed",
+      status: 0,
+    });
   }
 }
 

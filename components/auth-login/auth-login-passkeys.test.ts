@@ -127,7 +127,7 @@ describe("<auth-login> with passkeys", () => {
     passkeyButton(element)!.click();
     const { detail } = await failed;
     expect(detail.code).to.equal("invalid_credentials");
-    expect(alertText(element)).to.equal("This passkey was not accepted. Try another one, or sign in with your password.");
+    expect(alertText(element)).to.equal("This passkey was not accepted. Try another, or your password.");
     expect(detail.message).to.equal(alertText(element));
     expect(session.get().status).to.equal("anonymous");
   });
@@ -146,7 +146,7 @@ describe("<auth-login> with passkeys", () => {
     expect(fake.calls).to.have.length(1); // and no loop of new requests
     passkeyButton(element)!.click();
     await until(() => alertText(element) !== "", 2000, "the button's failure");
-    expect(alertText(element)).to.equal("This device could not use a passkey just now. Try again, or sign in another way.");
+    expect(alertText(element)).to.equal("This device could not use a passkey. Try again, or sign in another way.");
   });
 
   it("leaving the page (the element removed) aborts the pending request", async () => {

@@ -84,8 +84,8 @@ it("adds a passkey on /account, signs in with it from the button and from autofi
     await gateState(page, "authenticated");
     await page.goto(`${base}account`);
     const section = passkeysSection(page);
-    await section.getByText("You have no passkeys yet.").waitFor({ timeout: 15_000 });
-    await section.getByLabel("Name of a new passkey (optional)").fill("E2E authenticator");
+    await section.getByText("No passkeys yet.").waitFor({ timeout: 15_000 });
+    await section.getByLabel("Passkey name (optional)").fill("E2E authenticator");
     await section.getByRole("button", { name: "Add a passkey" }).click();
     await section.locator(".auth-session", { hasText: "E2E authenticator" }).waitFor({ timeout: 15_000 });
     await section.getByText("Not used yet").waitFor();
@@ -123,11 +123,16 @@ it("adds a passkey on /account, signs in with it from the button and from autofi
     await page.goto(`${base}account`);
     const entry = section.locator(".auth-session", { hasText: "E2E authenticator" });
     await entry.getByText(/Last used: /).waitFor({ timeout: 15_000 });
+    const question = new Promise<string>((resolve) =>
+      page.once("dialog", (dialog) => {
+        resolve(dialog.message());
+        void dialog.accept();
+      }),
+    );
     await entry.getByRole("button", { name: "Remove" }).click();
-    await entry.getByText("Remove the passkey “E2E authenticator”? You can no longer sign in with it.").waitFor();
-    await entry.getByRole("button", { name: "Yes, remove it" }).click();
+    expect(await question).toBe("Remove the passkey “E2E authenticator”? It will no longer sign you in.");
     await section.getByText("The passkey is removed.").waitFor({ timeout: 15_000 });
-    await section.getByText("You have no passkeys yet.").waitFor();
+    await section.getByText("No passkeys yet.").waitFor();
     await screenshot(page, "passkeys-2-removed");
 
     // The authenticator still holds it, the server no longer: the button's sign-in is refused.
@@ -139,7 +144,7 @@ it("adds a passkey on /account, signs in with it from the button and from autofi
     await passkeyButton(page).click();
     const alert = page.locator('auth-login [role="alert"]');
     await alert.filter({ hasText: /\S/ }).waitFor({ timeout: 15_000 });
-    expect(await alert.textContent()).toBe("This passkey was not accepted. Try another one, or sign in with your password.");
+    expect(await alert.textContent()).toBe("This passkey was not accepted. Try another, or your password.");
     await gateState(page, "anonymous");
     await screenshot(page, "passkeys-3-refused");
 
