@@ -79,7 +79,9 @@ export function referenceWebauthn(config: Config, ownOrigin: string): { rpId: st
   for (const origin of config.publicOrigin !== undefined ? [config.publicOrigin] : [ownOrigin, ...config.allowedOrigins]) {
     const url = new URL(origin);
     if (["127.0.0.1", "[::1]", "0.0.0.0", "[::]"].includes(url.hostname)) url.hostname = "localhost";
-    if (url.protocol === "https:" || url.hostname === "localhost") candidates.add(url.origin);
+    // An IP address can be no RP id: such an origin cannot hold a passkey (and must not stop a start without them).
+    const address = /^[\d.]+$/.test(url.hostname) || url.hostname.startsWith("[");
+    if (!address && (url.protocol === "https:" || url.hostname === "localhost")) candidates.add(url.origin);
   }
   const rpId = reference?.webauthnRpId ?? (candidates.size > 0 ? new URL([...candidates][0]!).hostname : undefined);
   const origins = [...candidates].filter((origin) => {

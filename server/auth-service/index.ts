@@ -61,6 +61,8 @@ export interface RunningAuthService {
   url: string;
   /** "smtp://host:port" or "dev mailbox <dir>". */
   mail: string;
+  /** The WebAuthn relying party in effect: passkeys work on these origins only. */
+  webauthn: { rpId: string; origins: string[] };
   close(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
   return {
     url,
     mail: mailer.description,
+    webauthn,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => {

@@ -223,8 +223,9 @@ export function createPasskeyHandlers(settings: PasskeySettings) {
       // A discoverable credential names its user: it must be the passkey's owner.
       const handle = response.response.userHandle;
       if (handle !== undefined && handle !== null && handle !== Buffer.from(userHandleOf(user)).toString("base64url")) return undefined;
+      const transports = storedTransports(row);
+      let info;
       try {
-        const transports = storedTransports(row);
         const result = await verifyAuthenticationResponse({
           response,
           expectedChallenge: challenge,
@@ -239,15 +240,12 @@ export function createPasskeyHandlers(settings: PasskeySettings) {
           requireUserVerification: false,
         });
         if (!result.verified) return undefined;
-        const info = result.authenticationInfo;
-        store.markPasskeyUsed(row.id, {
-          counter: info.newCounter,
-          deviceType: info.credentialDeviceType,
-          backedUp: info.credentialBackedUp,
-        });
+        info = result.authenticationInfo;
       } catch {
+        // The library throws for every kind of mismatch (origin, RP id, type, counter, malformed data): a refusal.
         return undefined;
       }
+      store.markPasskeyUsed(row.id, { counter: info.newCounter, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp });
       return user;
     },
   };

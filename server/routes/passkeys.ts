@@ -15,12 +15,11 @@
 // - A session signed in through an OpenID Connect provider has no account at the auth service: it lists no
 //   passkeys, and adding one is `400 bad_request` (the provider is how that user signs in), as a password change is.
 import express, { type Request, type Response } from "express";
-import { RefreshTokenRejected } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
 import type { ActiveSession, AuthServiceSessionRecord } from "../session/record.js";
 import { userAgentLabel } from "../session/user-agent.js";
 import type { RouteDeps } from "./auth-router.js";
-import { csrfGuard, featureGuard, methodNotAllowed, secureTransportGuard, signedIn } from "./guards.js";
+import { csrfGuard, endSessionOnRejectedToken, featureGuard, methodNotAllowed, secureTransportGuard, signedIn } from "./guards.js";
 import { loginCounter, signIn } from "./session.js";
 
 /** The bound entry's kind in the shared store, and how long a sign-in ceremony may take (the auth service's 5 minutes). */
@@ -71,28 +70,18 @@ export function passkeyRoutes(deps: RouteDeps): express.Router {
   const secureTransport = secureTransportGuard(config.cookieSecure, contextOf);
   const signed = signedIn(sessions);
 
-  /**
-   * Runs a call with the session's refresh token; one the auth service no longer takes ends the session (401
-   * session_expired), as everywhere else.
-   */
-  async function withRefreshToken<T>(res: Response, call: (session: ActiveSession & AuthServiceSessionRecord) => Promise<T>): Promise<T> {
+  /** Runs a call with the session's refresh token (a provider session has none here: 400). */
+  function withRefreshToken<T>(res: Response, call: (session: ActiveSession & AuthServiceSessionRecord) => Promise<T>): Promise<T> {
     const session = res.locals.session as ActiveSession;
     if (session.oidc) {
       throw new ApiError(400, "bad_request", {
         message: "This account signs in through its identity provider, which keeps its credentials.",
       });
     }
-    try {
-      return await call(session);
-    } catch (error) {
-      if (!(error instanceof RefreshTokenRejected)) throw error;
-      await sessions.end(session.sid, session, { revoke: false });
-      sessions.clearCookie(res);
-      throw new ApiError(401, "session_expired");
-    }
+    return endSessionOnRejectedToken(sessions, session, res, () => call(session));
   }
 
-  router.post("/passkeys/login/options", feature, csrf, ...body, async (req, res) => {
+  router.post("/passkeys/login/options", feature, csrf, ...body, ...rateLimits.passkeyOptions, async (req, res) => {
     const options = await authClient.passkeyAuthenticationOptions();
     await passkeyChallenges.put(req, res, LOGIN_CHALLENGE, {}, CHALLENGE_TTL_MS, String(options.challenge));
     res.status(200).json(options);

@@ -2,7 +2,8 @@
 // statuses and error codes are the contract in design.md; sessions are made and ended only through
 // the seam in session/sessions.ts. With e-mail verification on, a signup asks the auth service to
 // mail a link; with it required, a signup signs nobody in and stores nothing, and a login of an
-// unverified account (right password only) answers 403 email_not_verified.
+// unverified account (right password only) answers 403 email_not_verified. `signIn` is the one path from
+// a verified credential to a session, shared with the passkey login (passkeys.ts).
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { RefreshTokenGrant } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";

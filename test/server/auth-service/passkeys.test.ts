@@ -105,7 +105,7 @@ describe("registration", () => {
       lastUsedAt: null,
     });
 
-    // Durable: the row holds the public key, the counter and the backup flags, and survives a restart.
+    // The row holds the public key, the counter and the backup flags.
     const db = new Database(path.join(dataDir, "auth-service.sqlite"), { readonly: true });
     const row = db.prepare("SELECT * FROM passkeys WHERE id = ?").get(added.body.id) as Record<string, unknown>;
     db.close();
@@ -261,6 +261,21 @@ describe("sign-in", () => {
 
     expect((await call("DELETE", `/api/passkeys/${passkey.id}`, undefined, token)).status).toBe(204);
     expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(await signInOptions()) })).status).toBe(401);
+  });
+});
+
+describe("durability", () => {
+  it("keeps passkeys, their counter and last use across a restart of the service", async () => {
+    const { authenticator, token, passkey } = await userWithPasskey();
+    expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(await signInOptions()) })).status).toBe(201);
+    await service.close();
+    service = await startAuthService({ dataDir, webauthnRpId: RP_ID, webauthnOrigins: [ORIGIN, "https://login.example.test"] });
+    expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(await signInOptions()) })).status).toBe(201);
+    // The counter was kept: an assertion that does not move past it is refused.
+    authenticator.credentials[0]!.counter = 1;
+    expect((await call("POST", "/api/refresh_tokens", { passkey: authenticator.get(await signInOptions()) })).status).toBe(401);
+    const listed = await call("GET", "/api/passkeys", undefined, token);
+    expect(listed.body.member).toEqual([expect.objectContaining({ id: passkey.id, lastUsedAt: expect.any(String) })]);
   });
 });
 

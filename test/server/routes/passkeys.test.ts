@@ -3,12 +3,22 @@
 // password login does (regenerated id, per-user index, same body, same logs, the login's per-address limit), and every
 // way a ceremony can be bent refused with one 401 invalid_credentials (sign-in) or 400 passkey_invalid (registration).
 // Then: only the owner lists or removes, the feature off is 404, CSRF and sign-in rules, an OIDC provider's session.
+import http from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startAuthService, type RunningAuthService } from "../../../server/auth-service/index.js";
+import { ConfigError, loadConfig } from "../../../server/config.js";
+import { referenceWebauthn } from "../../../server/start.js";
 import { STORE_MODES } from "../../helpers/auth-modes.js";
 import { newBrowser, oidcEnv, registerServers, signIn as oidcSignIn, startIdp, type TestProvider } from "../../helpers/oidc.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
 import {
   PASSWORD,
+  parseSetCookie,
   sidOf,
   startTestSessionServer,
   uniqueEmail,
@@ -132,6 +142,20 @@ describe.each(STORE_MODES)("passkey ceremonies (%s store)", (store) => {
     refusedLogin(await c.post("/auth/passkeys/login", { credential: assertion }));
     refusedLogin(await t.client().post("/auth/passkeys/login", { credential: assertion }));
   });
+
+  it("security 32: one assertion sent twice at once signs in exactly once; the challenge's cookie is HttpOnly, Lax, at most 5 minutes", async () => {
+    const { c } = await t.signedUp();
+    const device = t.authenticator();
+    expect((await t.addPasskey(c, device)).status).toBe(201);
+    const browser = t.client();
+    const options = await browser.post("/auth/passkeys/login/options");
+    const cookie = parseSetCookie(options.setCookie.find((line) => line.startsWith("auth.passkey="))!);
+    expect(cookie.attributes).toMatchObject({ httponly: "", samesite: "Lax", path: "/" });
+    expect(Number(cookie.attributes["max-age"])).toBeLessThanOrEqual(300);
+    const assertion = device.get(options.body);
+    const answers = await Promise.all([1, 2].map(() => browser.post("/auth/passkeys/login", { credential: assertion })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+  });
 });
 
 describe("passkeys through the session server", () => {
@@ -247,6 +271,19 @@ describe("passkeys through the session server", () => {
       expect(answer.body.error).toBe("bad_request");
     }
     expect((await c.get("/auth/passkeys")).body.passkeys).toHaveLength(2);
+  });
+
+  it("ends the session when the auth service no longer takes its refresh token (401 session_expired)", async () => {
+    const { c, id } = await t.signedUp();
+    const sid = t.sid(c);
+    const db = new Database(path.join(server.dataDir, "auth-service", "auth-service.sqlite"));
+    db.prepare("DELETE FROM refresh_tokens WHERE user_id = ?").run(id);
+    db.close();
+    const answer = await c.post("/auth/passkeys/register/options");
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toBe("session_expired");
+    expect(await server.hasSession(sid)).toBe(false);
+    expect((await c.get("/auth/session")).body.authenticated).toBe(false);
   });
 
   it("answers malformed sign-ins with a 4xx, never a 5xx", async () => {
@@ -368,5 +405,102 @@ describe("a session signed in through an OpenID Connect provider", () => {
     expect(options.body.error).toBe("bad_request");
     expect((await c.post("/auth/passkeys", { credential: {} })).status).toBe(400);
     expect((await c.request("DELETE", "/auth/passkeys/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+  });
+});
+
+describe("an external auth service (AUTH_SERVICE, AUTH_FEATURES=passkeys) in another dialect", () => {
+  let dataDir: string;
+  let reference: RunningAuthService;
+  let dialect: http.Server;
+  let server: TestSessionServer;
+  const t = tools(() => server);
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "ae-passkeys-external-"));
+    reference = await startAuthService({ dataDir, webauthnOrigins: ["http://localhost:3000"] });
+    // In front of it, the older habits the client must accept: no e-mail in the login answer (the session server asks
+    // GET /api/users/<id> for it), collections as hydra:member.
+    dialect = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", async () => {
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
+        );
+        const answer = await fetch(reference.url + req.url, {
+          method: req.method,
+          headers: headers as Record<string, string>,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
+        let text = await answer.text();
+        if (text && answer.headers.get("content-type")?.includes("json")) {
+          const body = JSON.parse(text) as Record<string, unknown>;
+          if (req.url === "/api/refresh_tokens") delete body.email;
+          if (req.url === "/api/passkeys" && req.method === "GET") {
+            body["hydra:member"] = body.member;
+            delete body.member;
+          }
+          text = JSON.stringify(body);
+        }
+        res
+          .writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" })
+          .end(answer.status === 204 ? undefined : text);
+      });
+    });
+    await new Promise<void>((resolve) => dialect.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(dialect.address() as AddressInfo).port}`;
+    server = await startTestSessionServer({ authService: origin, env: { AUTH_FEATURES: "passkeys" } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await new Promise((resolve) => dialect?.close(resolve));
+    await reference?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("adds, lists, signs in with and removes a passkey; the e-mail comes from the user resource", async () => {
+    const { c, email, id } = await t.signedUp();
+    const device = new SoftwareAuthenticator({ origin: "http://localhost:3000" });
+    const added = await t.addPasskey(c, device, { name: "Key" });
+    expect(added.status).toBe(201);
+    expect((await c.get("/auth/passkeys")).body.passkeys).toEqual([expect.objectContaining({ id: added.body.id, name: "Key" })]);
+    const fresh = t.client();
+    const login = await t.passkeyLogin(fresh, device);
+    expect(login.status).toBe(200);
+    expect(login.body.user).toEqual({ id, email, emailVerified: false });
+    expect((await fresh.request("DELETE", `/auth/passkeys/${added.body.id}`)).status).toBe(204);
+    refusedLogin(await t.passkeyLogin(t.client(), device));
+  });
+});
+
+describe("the relying party of the in-process reference service", () => {
+  const own = "http://127.0.0.1:3000";
+  const settings = (env: Record<string, string>) => referenceWebauthn(loadConfig({ SESSION_SECRET: "x".repeat(32), ...env }), own);
+
+  it("derives WEBAUTHN_ORIGINS from the origins browsers use (loopback read as localhost), and takes WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS as given", () => {
+    expect(settings({})).toEqual({ rpId: "localhost", origins: ["http://localhost:3000"] });
+    expect(settings({ PUBLIC_ORIGIN: "https://app.example.com" })).toEqual({
+      rpId: "app.example.com",
+      origins: ["https://app.example.com"],
+    });
+    expect(settings({ PUBLIC_ORIGIN: "https://app.example.com", WEBAUTHN_RP_ID: "example.com" })).toEqual({
+      rpId: "example.com",
+      origins: ["https://app.example.com"],
+    });
+    expect(settings({ ALLOWED_ORIGINS: "https://a.example.com,http://plain.example.com", WEBAUTHN_RP_ID: "example.com" })).toEqual({
+      rpId: "example.com",
+      origins: ["https://a.example.com"],
+    });
+    // An origin on an IP address cannot hold passkeys: left out, and the start goes on with the defaults.
+    expect(settings({ PUBLIC_ORIGIN: "https://192.0.2.7" })).toEqual({ rpId: undefined, origins: undefined });
+    expect(settings({ WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" })).toEqual({
+      rpId: "example.com",
+      origins: ["https://example.com"],
+    });
+    expect(() =>
+      loadConfig({ SESSION_SECRET: "x".repeat(32), WEBAUTHN_ORIGINS: "https://a.example.org", WEBAUTHN_RP_ID: "example.com" }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ SESSION_SECRET: "x".repeat(32), WEBAUTHN_ORIGINS: "https://a.example.org", WEBAUTHN_RP_ID: "example.com" }),
+    ).toThrow(/^WEBAUTHN_ORIGINS/);
   });
 });
