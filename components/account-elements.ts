@@ -12,3 +12,4 @@ export { default as ProviderButtons } from "./auth-form/provider-buttons.svelte"
 
 // For the messages test: the English of these elements, which every locale module must match.
 export { accountEnglish } from "./account-messages.js";
+export { passkeyEnglish } from "./webauthn.js";
