@@ -214,7 +214,7 @@ it(
       const newPassword = "another fine passphrase";
       await page.locator('auth-account input[name="currentPassword"]').fill(account.password);
       await page.locator('auth-account input[name="newPassword"]').fill(newPassword);
-      await page.locator('auth-account button[type="submit"]').click();
+      await page.getByRole("button", { name: "Change password" }).click();
       await page
         .locator('auth-account [role="status"]', { hasText: "Your password is changed, and your other sessions are signed out." })
         .waitFor({ timeout: 15_000 });
