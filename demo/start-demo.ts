@@ -93,7 +93,10 @@ async function main(): Promise<void> {
     front.listen(port, host, resolve);
   });
   const { port: actualPort } = front.address() as AddressInfo;
-  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  // 127.0.0.1 (and every interface) is shown as localhost, which mailed links, provider callbacks and passkeys then
+  // use too: browsers refuse WebAuthn on an IP address, and one name for the demo keeps one cookie jar.
+  const asLocalhost = ["127.0.0.1", "0.0.0.0", "::"].includes(host);
+  const shownHost = asLocalhost ? "localhost" : host.includes(":") ? `[${host}]` : host;
   const frontOrigin = `http://${shownHost}:${actualPort}`;
 
   // The notes service learns the auth service's origin (for its JWKS) from the session server, which starts the

@@ -25,7 +25,7 @@ export function buildIfMissing(): void {
 }
 
 export interface RunningDemo {
-  /** The front server's origin with a trailing slash, e.g. http://127.0.0.1:41234/ */
+  /** The front server's origin with a trailing slash, e.g. http://localhost:41234/ (the demo shows 127.0.0.1 as localhost) */
   url: string;
   /** Everything the process wrote so far (stdout and stderr). */
   output(): string;

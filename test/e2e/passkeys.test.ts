@@ -19,12 +19,13 @@ declare global {
 
 let demo: RunningDemo;
 let browser: Browser;
-/** The demo's origin as browsers must use it for passkeys: localhost, not 127.0.0.1. */
+/** The demo's origin, which it shows as localhost: browsers refuse WebAuthn on an IP address. */
 let base: string;
 
 beforeAll(async () => {
   demo = await startDemo();
-  base = demo.url.replace("//127.0.0.1:", "//localhost:");
+  base = demo.url;
+  if (!base.startsWith("http://localhost:")) throw new Error(`the demo should show itself as localhost, not ${base}`);
   browser = await launchChromium();
 }, 400_000);
 
