@@ -8,13 +8,18 @@
 //   3. the bundle's gzip size against its budget;
 //   4. the session server's memory before and after a sustained load;
 //   5. the forward-auth path, nginx + /auth/verify in front of the same upstream (bench/forward-auth.mjs).
-// Each comparison alternates the two sides and reports the median of ROUNDS runs.
+// With BENCH_BASELINE=<folder>, a built checkout of an earlier commit (for example
+// `git worktree add ../before <commit> && cd ../before && npm ci && npm run build`), its session
+// server runs beside ours on the same Redis and takes part in every session-check and gateway round:
+// "no slower than before" read off one run.
+// Each comparison alternates the sides and reports the median of ROUNDS runs.
 // Environment: BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (default 3),
 // BENCH_SOAK_SECONDS (default 60), BENCH_CONNECTIONS (default 50), BENCH_GATEWAY_CONNECTIONS
-// (default "10,<BENCH_CONNECTIONS>").
+// (default "10,<BENCH_CONNECTIONS>"), BENCH_BASELINE (default none).
 import { execSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { startNginxHop } from "./nginx-hop.mjs";
@@ -28,6 +33,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const GATEWAY_CONNECTIONS = (process.env.BENCH_GATEWAY_CONNECTIONS ?? `10,${CONNECTIONS}`).split(",").map(Number);
+const BASELINE = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
 
 function load(url, options = {}) {
   return new Promise((resolve, reject) => {
@@ -76,23 +82,27 @@ async function main() {
     /listening on (http:\/\/\S+)/,
   );
   const seedUrl = seed.match[1];
-  const dataDir = tempDir("data");
-  const ours = await start(
-    "session server",
-    process.execPath,
-    ["dist/server/server/main.js"],
-    {
-      PORT: "0",
-      REDIS_URL: redisUrl,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      UPSTREAMS: `echo=${upstreamUrl}`,
-      SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop",
-      AUTH_SERVICE: "",
-    },
-    /listening on (http:\/\/\S+)/,
-  );
+  const sessionServer = (name, folder) =>
+    start(
+      name,
+      process.execPath,
+      [path.join(folder, "dist/server/server/main.js")],
+      {
+        PORT: "0",
+        REDIS_URL: redisUrl,
+        DATA_DIR: tempDir("data"),
+        LOG_LEVEL: "warn",
+        UPSTREAMS: `echo=${upstreamUrl}`,
+        SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop",
+        AUTH_SERVICE: "",
+      },
+      /listening on (http:\/\/\S+)/,
+    );
+  const ours = await sessionServer("session server", root);
   const oursUrl = ours.match[1];
+  const before = BASELINE ? await sessionServer("baseline session server", BASELINE) : undefined;
+  const beforeUrl = before?.match[1];
+  const beforeCommit = BASELINE ? execSync("git rev-parse --short HEAD", { cwd: BASELINE }).toString().trim() : "";
   const bare = await start(
     "bare proxy",
     process.execPath,
@@ -103,13 +113,17 @@ async function main() {
   const bareUrl = bare.match[1];
   const nginxUrl = await startNginxHop(upstreamUrl);
 
-  const signup = await fetch(`${oursUrl}/auth/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-csrf": "1" },
-    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: "bench password 123" }),
-  });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
-  const oursCookie = cookieFrom(signup);
+  const signUp = async (url) => {
+    const signup = await fetch(`${url}/auth/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf": "1" },
+      body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: "bench password 123" }),
+    });
+    if (signup.status !== 201) throw new Error(`signup at ${url} failed: ${signup.status} ${await signup.text()}`);
+    return cookieFrom(signup);
+  };
+  const oursCookie = await signUp(oursUrl);
+  const beforeCookie = beforeUrl ? await signUp(beforeUrl) : "";
   const seedLogin = await fetch(`${seedUrl}/auth/login`, { method: "POST" });
   const seedCookie = cookieFrom(seedLogin);
 
@@ -119,17 +133,19 @@ async function main() {
   };
   await check(`${oursUrl}/auth/session`, oursCookie);
   await check(`${seedUrl}/auth/session`, seedCookie);
+  if (beforeUrl) await check(`${beforeUrl}/auth/session`, beforeCookie);
   const gatewayHeaders = { cookie: oursCookie, "x-csrf": "1" };
+  const beforeGatewayHeaders = { cookie: beforeCookie, "x-csrf": "1" };
   const gatewayProbe = await fetch(`${oursUrl}/api/echo/items`, { headers: gatewayHeaders });
   if (gatewayProbe.status !== 200) throw new Error(`gateway probe failed: ${gatewayProbe.status} ${await gatewayProbe.text()}`);
 
   const errorsOf = (result) => result.errors + result.timeouts + result.non2xx;
   let errors = 0;
-  const runs = { ours: [], seed: [] };
+  const runs = { ours: [], seed: [], before: [] };
   const gatewayRuns = new Map(
     GATEWAY_CONNECTIONS.map((connections) => [
       connections,
-      { gateway: [], bare: [], nginx: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] },
+      { gateway: [], before: [], bare: [], nginx: [], direct: [], gatewayP50: [], gatewayP99: [], directP50: [], directP99: [] },
     ]),
   );
 
@@ -137,6 +153,10 @@ async function main() {
   await load(`${oursUrl}/auth/session`, { seconds: 2, headers: { cookie: oursCookie } });
   await load(`${seedUrl}/auth/session`, { seconds: 2, headers: { cookie: seedCookie } });
   await load(`${oursUrl}/api/echo/items`, { seconds: 2, headers: gatewayHeaders });
+  if (beforeUrl) {
+    await load(`${beforeUrl}/auth/session`, { seconds: 2, headers: { cookie: beforeCookie } });
+    await load(`${beforeUrl}/api/echo/items`, { seconds: 2, headers: beforeGatewayHeaders });
+  }
   await load(`${bareUrl}/api/echo/items`, { seconds: 2 });
   if (nginxUrl) await load(`${nginxUrl}/api/echo/items`, { seconds: 2 });
   await load(`${upstreamUrl}/items`, { seconds: 2 });
@@ -157,6 +177,7 @@ async function main() {
       [
         ["ours", () => load(`${oursUrl}/auth/session`, { headers: { cookie: oursCookie } })],
         ["seed", () => load(`${seedUrl}/auth/session`, { headers: { cookie: seedCookie } })],
+        ...(beforeUrl ? [["before", () => load(`${beforeUrl}/auth/session`, { headers: { cookie: beforeCookie } })]] : []),
       ],
       (name, result) => runs[name].push(result.requests.average),
     );
@@ -165,6 +186,9 @@ async function main() {
         round,
         [
           [`gateway@${connections}`, () => load(`${oursUrl}/api/echo/items`, { connections, headers: gatewayHeaders })],
+          ...(beforeUrl
+            ? [[`before@${connections}`, () => load(`${beforeUrl}/api/echo/items`, { connections, headers: beforeGatewayHeaders })]]
+            : []),
           [`bare@${connections}`, () => load(`${bareUrl}/api/echo/items`, { connections })],
           ...(nginxUrl ? [[`nginx@${connections}`, () => load(`${nginxUrl}/api/echo/items`, { connections })]] : []),
           [`direct@${connections}`, () => load(`${upstreamUrl}/items`, { connections })],
@@ -209,8 +233,15 @@ async function main() {
     const nginxRps = nginxUrl ? median(series.nginx) : undefined;
     const directRps = median(series.direct);
     gatewayRatios.push(gatewayRps / directRps);
+    const beforeRps = beforeUrl ? median(series.before) : undefined;
     gatewayRows.push(
       [`gateway call, ${connections} connections (req/s)`, Math.round(gatewayRps)],
+      ...(beforeUrl
+        ? [
+            [`  the same before (${beforeCommit}) (req/s)`, Math.round(beforeRps)],
+            ["  ratio gateway now / before", (gatewayRps / beforeRps).toFixed(2)],
+          ]
+        : []),
       [`bare Node proxy hop, ${connections} connections (req/s)`, Math.round(bareRps)],
       [`nginx hop (1 worker), ${connections} connections (req/s)`, nginxUrl ? Math.round(nginxRps) : "skipped: nginx is not installed"],
       [`direct upstream call, ${connections} connections (req/s)`, Math.round(directRps)],
@@ -227,6 +258,12 @@ async function main() {
     ["session check, ours (req/s)", Math.round(oursRps)],
     ["session check, seed stack (req/s)", Math.round(seedRps)],
     ["  ratio ours / seed (goal >= 1.5)", (oursRps / seedRps).toFixed(2)],
+    ...(beforeUrl
+      ? [
+          [`session check, before (${beforeCommit}) (req/s)`, Math.round(median(runs.before))],
+          ["  ratio now / before", (oursRps / median(runs.before)).toFixed(2)],
+        ]
+      : []),
     ...gatewayRows,
     [
       `nginx + forward auth (/auth/verify), ${CONNECTIONS} connections (req/s)`,
