@@ -1,6 +1,6 @@
-// Svelte preprocessor: writes each element's `customElement.props` (attribute name, type, reflect)
-// from its `@attr` JSDoc, the one place an attribute is declared; the manifest, the typings and the
-// README tables come from the same JSDoc. It refuses a hand-written `props` list, and an attribute
+// Each element's `customElement.props` (attribute name, type, reflect), written from its `@attr`
+// JSDoc, the one place an attribute is declared (the build's ownCustomElements, vite.config.ts,
+// makes the element from them); the manifest, the typings and the README tables come from the same JSDoc. It refuses a hand-written `props` list, and an attribute
 // without its `$props()` entry (or the reverse), so adding one is the JSDoc line plus using it.
 import { parse, type PreprocessorGroup } from "svelte/compiler";
 import { readElement, type ElementDeclaration } from "../manifest/element-docs.js";
@@ -51,7 +51,7 @@ function propsLiteral(props: Record<string, ElementProp>): string {
   return `{ ${entries.join(", ")} }`;
 }
 
-/** The names the instance script destructures from `$props()`. */
+/** The names the instance script destructures from `$props()`, but `host`: the element itself (custom-element.svelte.ts). */
 function declaredProps(source: string, file: string): string[] {
   const ast = parse(source, { modern: true, filename: file });
   for (const statement of ast.instance?.content.body ?? []) {
@@ -60,10 +60,12 @@ function declaredProps(source: string, file: string): string[] {
       const init = declarator.init;
       if (init?.type !== "CallExpression" || init.callee.type !== "Identifier" || init.callee.name !== "$props") continue;
       if (declarator.id.type !== "ObjectPattern") throw new Error(`${file}: destructure $props() so its props can be checked`);
-      return declarator.id.properties.map((property) => {
-        if (property.type !== "Property" || property.key.type !== "Identifier") throw new Error(`${file}: name each prop of $props()`);
-        return property.key.name;
-      });
+      return declarator.id.properties
+        .map((property) => {
+          if (property.type !== "Property" || property.key.type !== "Identifier") throw new Error(`${file}: name each prop of $props()`);
+          return property.key.name;
+        })
+        .filter((name) => name !== "host");
     }
   }
   return [];
@@ -91,10 +93,20 @@ export function withElementProps(source: string, file: string): string {
   return source.slice(0, options.index) + rewritten + source.slice(options.index + options[0].length);
 }
 
-/** The preprocessor, for the element sources `isElement` picks. */
-export function elementPropsPreprocessor(isElement: (file: string) => boolean): PreprocessorGroup {
+/**
+ * `source` without its `<svelte:options customElement>` (the line stays, empty, so that lines keep
+ * their numbers): an element compiles as a plain component, which the build makes an element
+ * (vite.config.ts, ownCustomElements), since that option would switch Svelte to its own
+ * custom-element mode.
+ */
+export function asPlainComponent(source: string): string {
+  return source.replace(/<svelte:options\s+customElement=\{\{[^}]*\}\}\s*\/>/, "");
+}
+
+/** The preprocessor of asPlainComponent(), for the element sources `isElement` picks. */
+export function plainComponentPreprocessor(isElement: (file: string) => boolean): PreprocessorGroup {
   return {
-    name: "auth-elements:element-props",
-    markup: ({ content, filename }) => (filename && isElement(filename) ? { code: withElementProps(content, filename) } : undefined),
+    name: "auth-elements:plain-component",
+    markup: ({ content, filename }) => (filename && isElement(filename) ? { code: asPlainComponent(content) } : undefined),
   };
 }
