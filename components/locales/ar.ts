@@ -31,6 +31,9 @@ const ar: Messages = {
   email_not_verified: "أكّد عنوان بريدك الإلكتروني أولًا بالرابط الذي أرسلناه إليك.",
   rate_limited: "محاولات كثيرة جدًا. أعد المحاولة بعد {seconds} ث.",
   auth_unavailable: "الخدمة غير متاحة. حاول مرة أخرى لاحقًا.",
+  oidc_denied: "أُلغي تسجيل الدخول.",
+  oidc_failed: "تعذّر تسجيل الدخول. حاول مرة أخرى.",
+  oidc_unavailable: "الخدمة غير متاحة. حاول مرة أخرى لاحقًا.",
   auth_timeout: "الخدمة غير متاحة: لم تستجب في الوقت المحدد. حاول مرة أخرى لاحقًا.",
   session_store_unavailable: "الخدمة غير متاحة حاليًا. حاول مرة أخرى بعد قليل.",
   unauthenticated: "لم تسجّل الدخول.",
@@ -69,6 +72,7 @@ const ar: Messages = {
   password_changed: "تم تغيير كلمة المرور وتسجيل الخروج من جلساتك الأخرى.",
   current_password_wrong: "هذه ليست كلمة المرور الحالية.",
   not_found: "هذا غير متاح هنا.",
+  continue_with: "المتابعة باستخدام {provider}",
 };
 
 export default ar;

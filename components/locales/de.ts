@@ -29,6 +29,9 @@ const de: Messages = {
   email_not_verified: "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben.",
   rate_limited: "Zu viele Versuche. Bitte versuchen Sie es in {seconds} s erneut.",
   auth_unavailable: "Der Dienst ist nicht erreichbar. Bitte versuchen Sie es später erneut.",
+  oidc_denied: "Anmeldung abgebrochen.",
+  oidc_failed: "Die Anmeldung ist fehlgeschlagen. Bitte versuchen Sie es erneut.",
+  oidc_unavailable: "Der Dienst ist nicht erreichbar. Bitte versuchen Sie es später erneut.",
   auth_timeout: "Der Dienst ist nicht erreichbar: Er hat nicht rechtzeitig geantwortet. Bitte versuchen Sie es später erneut.",
   session_store_unavailable: "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
   unauthenticated: "Sie sind nicht angemeldet.",
@@ -68,6 +71,7 @@ const de: Messages = {
   password_changed: "Ihr Passwort ist geändert, und Ihre anderen Sitzungen sind abgemeldet.",
   current_password_wrong: "Das ist nicht Ihr aktuelles Passwort.",
   not_found: "Das ist hier nicht verfügbar.",
+  continue_with: "Weiter mit {provider}",
 };
 
 export default de;

@@ -29,6 +29,9 @@ const es: Messages = {
   email_not_verified: "Primero confirma tu correo electrónico con el enlace que te enviamos.",
   rate_limited: "Demasiados intentos. Vuelve a intentarlo en {seconds} s.",
   auth_unavailable: "El servicio no está disponible. Inténtalo más tarde.",
+  oidc_denied: "Has cancelado el inicio de sesión.",
+  oidc_failed: "No se pudo iniciar sesión. Inténtalo de nuevo.",
+  oidc_unavailable: "El servicio no está disponible. Inténtalo más tarde.",
   auth_timeout: "El servicio no está disponible: no respondió a tiempo. Inténtalo más tarde.",
   session_store_unavailable: "El servicio no está disponible en este momento. Inténtalo de nuevo en unos instantes.",
   unauthenticated: "No has iniciado sesión.",
@@ -67,6 +70,7 @@ const es: Messages = {
   password_changed: "Tu contraseña se cambió y se cerraron tus demás sesiones.",
   current_password_wrong: "Esa no es tu contraseña actual.",
   not_found: "Esto no está disponible aquí.",
+  continue_with: "Continuar con {provider}",
 };
 
 export default es;

@@ -30,6 +30,9 @@ const fr: Messages = {
   email_not_verified: "Confirmez d’abord votre adresse e-mail avec le lien que nous vous avons envoyé.",
   rate_limited: "Trop de tentatives. Réessayez dans {seconds} s.",
   auth_unavailable: "Le service est indisponible. Réessayez plus tard.",
+  oidc_denied: "Connexion annulée.",
+  oidc_failed: "La connexion a échoué. Veuillez réessayer.",
+  oidc_unavailable: "Le service est indisponible. Réessayez plus tard.",
   auth_timeout: "Le service est indisponible : il n’a pas répondu à temps. Réessayez plus tard.",
   session_store_unavailable: "Le service est momentanément indisponible. Réessayez dans un instant.",
   unauthenticated: "Vous n’êtes pas connecté.",
@@ -68,6 +71,7 @@ const fr: Messages = {
   password_changed: "Votre mot de passe a été modifié et vos autres sessions ont été fermées.",
   current_password_wrong: "Ce n’est pas votre mot de passe actuel.",
   not_found: "Ce contenu n’est pas disponible ici.",
+  continue_with: "Continuer avec {provider}",
 };
 
 export default fr;

@@ -29,6 +29,9 @@ const ptBR: Messages = {
   email_not_verified: "Primeiro confirme seu e-mail pelo link que enviamos.",
   rate_limited: "Muitas tentativas. Tente de novo em {seconds} s.",
   auth_unavailable: "O serviço está indisponível. Tente novamente mais tarde.",
+  oidc_denied: "Você cancelou o login.",
+  oidc_failed: "Não foi possível entrar. Tente novamente.",
+  oidc_unavailable: "O serviço está indisponível. Tente novamente mais tarde.",
   auth_timeout: "O serviço está indisponível: ele não respondeu a tempo. Tente novamente mais tarde.",
   session_store_unavailable: "O serviço está indisponível no momento. Tente novamente em instantes.",
   unauthenticated: "Você não está conectado.",
@@ -67,6 +70,7 @@ const ptBR: Messages = {
   password_changed: "Sua senha foi alterada e suas outras sessões foram encerradas.",
   current_password_wrong: "Esta não é sua senha atual.",
   not_found: "Isto não está disponível aqui.",
+  continue_with: "Continuar com {provider}",
 };
 
 export default ptBR;

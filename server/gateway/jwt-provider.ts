@@ -5,8 +5,10 @@
 //
 // Why outside the session: express-session saves the whole object, last write wins, so a token
 // written by one request could erase fields written by another (security.md 21). Here a session's
-// JWT lives under its own key: in the shared key-value store (Redis: every instance sees it) with a
-// TTL that ends before `exp`, plus a per-process copy that saves the round trip.
+// JWT lives under its own key (the session's store key): in the shared key-value store (Redis: every
+// instance sees it), sealed with the session's secret (session-keys.ts: a copy of the store holds no
+// JWT; the request's cookie opens it, once per process), with a TTL that ends before `exp`, plus a
+// per-process copy that saves the round trip and the opening.
 //
 // Single flight: inside a process, concurrent callers share one promise; across processes, a lock
 // with a lease (SET NX PX) decides who fetches, the winner re-reads the cache after taking it, and
@@ -21,9 +23,10 @@ import { ApiError } from "../http/errors.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { KeyValueStore } from "../session/key-value.js";
 import type { SessionRecord } from "../session/record.js";
+import type { SessionSecret } from "../session/session-keys.js";
 
-/** A session as the provider needs it: its id and its record (an ActiveSession is one). */
-export type TokenSession = SessionRecord & { sid: string };
+/** A session as the provider needs it: its store key, its record and its cookie's secret (an ActiveSession is one). */
+export type TokenSession = SessionRecord & { sid: string; secret: SessionSecret };
 
 /**
  * Where a session's bearer comes from. Called under the session's single-flight lock, at most once
@@ -94,12 +97,12 @@ export class JwtProvider {
     const deadline = Date.now() + waitMs;
     const owner = randomBytes(12).toString("base64url");
     for (;;) {
-      const shared = await this.readShared(session.sid);
+      const shared = await this.readShared(session);
       if (shared) return this.remember(session.sid, shared);
       if (await kv.setIfAbsent(lockKey(session.sid), owner, leaseMs)) {
         try {
           // Another instance may have finished between our read and our lock: read again.
-          const again = await this.readShared(session.sid);
+          const again = await this.readShared(session);
           if (again) return this.remember(session.sid, again);
           this.fetches++;
           const jwt = await this.fetch(session);
@@ -108,7 +111,7 @@ export class JwtProvider {
           }
           const entry = toCached({ token: jwt.token, expiresAt: jwt.expiresAt });
           const ttlMs = entry.renewAt - Date.now();
-          if (ttlMs > 0) await kv.set(cacheKey(session.sid), JSON.stringify(entry), ttlMs);
+          if (ttlMs > 0) await kv.set(cacheKey(session.sid), session.secret.seal("jwt", entry), ttlMs);
           return this.remember(session.sid, entry);
         } finally {
           await kv.deleteIfEquals(lockKey(session.sid), owner).catch(() => undefined);
@@ -135,15 +138,9 @@ export class JwtProvider {
     }
   }
 
-  private async readShared(sid: string): Promise<CachedJwt | null> {
-    const raw = await this.options.kv.get(cacheKey(sid));
-    if (!raw) return null;
-    try {
-      const entry = JSON.parse(raw) as CachedJwt;
-      return typeof entry.token === "string" && entry.renewAt > Date.now() ? entry : null;
-    } catch {
-      return null;
-    }
+  private async readShared(session: TokenSession): Promise<CachedJwt | null> {
+    const entry = session.secret.open<CachedJwt>("jwt", await this.options.kv.get(cacheKey(session.sid)));
+    return entry && typeof entry.token === "string" && typeof entry.renewAt === "number" && entry.renewAt > Date.now() ? entry : null;
   }
 
   private remember(sid: string, entry: CachedJwt): CachedJwt {

@@ -5,7 +5,8 @@
 //
 // Threat model and stance (security.md 33):
 // - start keeps the flow (PKCE verifier, nonce, returnTo, redirect URI) server-side for 10 minutes,
-//   bound to this browser by its own cookie (session/browser-bound.ts); the provider sees only the
+//   bound to this browser by its own cookie (session/browser-bound.ts, which seals the verifier, the
+//   nonce and the replaced session's cookie id under a key from that cookie); the provider sees only the
 //   S256 challenge, `state` (the flow's random handle) and `nonce`.
 // - callback takes the flow once, ever (a replay, concurrent or not, finds it spent), refuses it from
 //   another browser (login CSRF), then lets openid-client check the answer and the ID token. Every
@@ -27,7 +28,7 @@ import { hasBody } from "../http/json-body.js";
 import { safeReturnTo, withAuthError } from "../http/return-to.js";
 import type { BrowserBoundEntries } from "../session/browser-bound.js";
 import type { KeyValueStore } from "../session/key-value.js";
-import type { ProviderTokenStore } from "../session/provider-tokens.js";
+import type { ProviderTokenStore, SealedSession } from "../session/provider-tokens.js";
 import { oidcUserId, type OidcSessionRecord } from "../session/record.js";
 import type { RouteDeps } from "./auth-router.js";
 import { methodNotAllowed, secureTransportGuard } from "./guards.js";
@@ -43,18 +44,26 @@ export interface OidcDeps {
 /** The flow's state, server-side while the browser is at the provider. */
 interface Flow {
   provider: string;
-  codeVerifier: string;
-  nonce: string;
   redirectUri: string;
   returnTo: string;
-  /** The session this browser held at start, ended once the new one exists. */
+}
+
+/** The flow's secrets, sealed to the browser that started it (browser-bound.ts). */
+interface FlowSecret {
+  codeVerifier: string;
+  nonce: string;
+  /** The cookie id of the session this browser held at start, ended once the new one exists. */
   previousSid: string | undefined;
 }
 
 interface EndSession {
   provider: string;
-  idToken: string;
   postLogoutRedirectUri: string;
+}
+
+/** Sealed to the browser that logged out. */
+interface EndSessionSecret {
+  idToken: string;
 }
 
 const FLOW_TTL_MS = 600_000;
@@ -82,15 +91,16 @@ export async function endSessionLink(
   deps: RouteDeps,
   req: Request,
   res: Response,
-  sid: string,
-  record: OidcSessionRecord,
+  session: OidcSessionRecord & SealedSession,
 ): Promise<string | undefined> {
   const { clients, tokens, bound } = deps.oidc;
-  const provider = record.oidc.provider;
+  const provider = session.oidc.provider;
   if (!clients.offersEndSession(provider)) return undefined;
-  const { idToken } = (await tokens.current(sid, record)).tokens;
-  const entry: EndSession = { provider, idToken, postLogoutRedirectUri: `${publicOrigin(deps, req)}/` };
-  const handle = await bound.put(req, res, "oidc-end", entry, END_SESSION_TTL_MS);
+  const current = await tokens.current(session);
+  if (!current) return undefined;
+  const entry: EndSession = { provider, postLogoutRedirectUri: `${publicOrigin(deps, req)}/` };
+  const secret: EndSessionSecret = { idToken: current.tokens.idToken };
+  const handle = await bound.put(req, res, "oidc-end", entry, secret, END_SESSION_TTL_MS);
   return `${deps.config.authPrefix}/oidc/${provider}/end-session?handle=${handle}`;
 }
 
@@ -117,15 +127,17 @@ export function oidcRoutes(deps: RouteDeps): express.Router {
     }
     const flow: Flow = {
       provider,
+      redirectUri: `${publicOrigin(deps, req)}${config.authPrefix}/oidc/${provider}/callback`,
+      returnTo,
+    };
+    const secret: FlowSecret = {
       // 256 random bits each; the verifier's 43 base64url characters are what RFC 7636 asks.
       codeVerifier: randomBytes(32).toString("base64url"),
       nonce: randomBytes(32).toString("base64url"),
-      redirectUri: `${publicOrigin(deps, req)}${config.authPrefix}/oidc/${provider}/callback`,
-      returnTo,
-      previousSid: sessions.sessionId(req) ?? undefined,
+      previousSid: sessions.keysOf(req)?.cookieId,
     };
-    const state = await bound.put(req, res, "oidc-flow", flow, FLOW_TTL_MS);
-    const url = await clients.authorizationUrl(provider, { ...flow, state });
+    const state = await bound.put(req, res, "oidc-flow", flow, secret, FLOW_TTL_MS);
+    const url = await clients.authorizationUrl(provider, { ...flow, ...secret, state });
     res.redirect(302, url.href);
   });
   router.all("/oidc/:id/start", methodNotAllowed("GET, HEAD"));
@@ -139,14 +151,15 @@ export function oidcRoutes(deps: RouteDeps): express.Router {
     };
     const query = new URLSearchParams(req.originalUrl.split("?")[1] ?? "");
     const state = query.get("state");
-    const taken = state ? await bound.take<Flow>(req, "oidc-flow", state) : null;
+    const taken = state ? await bound.take<Flow, FlowSecret>(req, "oidc-flow", state) : null;
     if (!taken) return fail("/", "oidc_failed", state ? "unknown_or_spent_state" : "no_state");
     const flow = taken.value;
-    if (!taken.sameBrowser) return fail(flow.returnTo, "oidc_failed", "other_browser");
+    const secret = taken.secret;
+    if (!secret) return fail(flow.returnTo, "oidc_failed", "other_browser");
     if (flow.provider !== provider) return fail(flow.returnTo, "oidc_failed", "provider_mismatch");
     let signIn;
     try {
-      signIn = await clients.signIn(provider, query, { ...flow, state: state! });
+      signIn = await clients.signIn(provider, query, { ...flow, ...secret, state: state! });
     } catch (error) {
       if (error instanceof OidcSignInError) return fail(flow.returnTo, error.code, error.reason);
       throw error;
@@ -156,7 +169,7 @@ export function oidcRoutes(deps: RouteDeps): express.Router {
       req,
       { provider, sub: signIn.sub, sid: signIn.sid, tokens: signIn.tokens },
       user,
-      flow.previousSid,
+      secret.previousSid,
     );
     logger.info({ event: "login_ok", method: "oidc", provider, userId: user.id }, "login");
     res.redirect(302, flow.returnTo);
@@ -167,10 +180,10 @@ export function oidcRoutes(deps: RouteDeps): express.Router {
     const provider = providerOf(req);
     bound.clear(res);
     const handle = typeof req.query.handle === "string" ? req.query.handle : "";
-    const taken = handle ? await bound.take<EndSession>(req, "oidc-end", handle) : null;
+    const taken = handle ? await bound.take<EndSession, EndSessionSecret>(req, "oidc-end", handle) : null;
     const url =
-      taken?.sameBrowser && taken.value.provider === provider
-        ? clients.endSessionUrl(provider, taken.value.idToken, taken.value.postLogoutRedirectUri)
+      taken?.secret && taken.value.provider === provider
+        ? clients.endSessionUrl(provider, taken.secret.idToken, taken.value.postLogoutRedirectUri)
         : undefined;
     // Signed out here already (POST /logout ended the session); without a good handle, just go home.
     res.redirect(302, url?.href ?? "/");

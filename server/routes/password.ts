@@ -85,7 +85,7 @@ export function passwordRoutes(deps: RouteDeps): express.Router {
         message: "This account signs in through its identity provider, which manages its password.",
       });
     try {
-      await authClient.changePassword(session.userIri, session.refreshToken, {
+      await authClient.changePassword(session.userIri, sessions.tokens(session)?.refreshToken ?? "", {
         currentPassword: fields.currentPassword,
         newPassword: fields.newPassword,
         keepOtherTokens: !signOutOthers,

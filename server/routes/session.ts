@@ -68,12 +68,13 @@ export function sessionRoutes(deps: RouteDeps): express.Router {
   router.all("/login", methodNotAllowed("POST"));
 
   router.post("/logout", csrf, ...body, async (req, res) => {
-    const sid = sessions.sessionId(req);
+    const keys = sessions.keysOf(req);
     let logoutUrl: string | undefined;
-    if (sid !== null) {
-      const record = await sessions.read(sid);
+    if (keys !== null) {
+      const sid = keys.storeKey;
+      const record = await sessions.readOwn(keys);
       // A provider session also signs out at the provider: the browser goes there next (RP-initiated logout).
-      if (record?.oidc) logoutUrl = await endSessionLink(deps, req, res, sid, record);
+      if (record?.oidc) logoutUrl = await endSessionLink(deps, req, res, { ...record, sid });
       await sessions.end(sid, record);
       if (record) logger.info({ event: "logout", userId: record.user.id }, "logout");
     }

@@ -1,7 +1,7 @@
 // A user's sessions: `GET /auth/sessions` (the list, this one marked), `DELETE /auth/sessions/<id>` (end one, on every
 // instance; the current one is a logout) and `POST /auth/sessions/revoke-all` (log out everywhere, or everywhere else
 // with `keepCurrent`), all through the per-user index in the shared store (session/sessions.ts).
-// Threat model: the ids shown are public ids (an HMAC of the session id), revealing nothing of a cookie or store key;
+// Threat model: the ids shown are public ids (an HMAC of the store key), revealing nothing of a cookie or store key;
 // an id that is not one of the caller's own sessions, another user's included, gets the same 404 as an unknown one.
 import express from "express";
 import { ApiError } from "../http/errors.js";
@@ -36,7 +36,7 @@ export function sessionsRoutes(deps: RouteDeps): express.Router {
   router.post("/sessions/revoke-all", csrf, ...body, signed, async (req, res) => {
     const current = res.locals.session as ActiveSession;
     const keepCurrent = readKeepCurrent(req.body);
-    const ended = await sessions.endAllOf(current.user.id, keepCurrent ? { except: current.sid } : { include: current.sid });
+    const ended = await sessions.endAllOf(current.user.id, keepCurrent ? { except: current.sid } : { include: current });
     logger.info({ event: "logout_everywhere", userId: current.user.id, sessions: ended, keepCurrent }, "logged out everywhere");
     if (!keepCurrent) sessions.clearCookie(res);
     res.status(200).json({ revoked: ended });
@@ -48,7 +48,8 @@ export function sessionsRoutes(deps: RouteDeps): express.Router {
     const id = String(req.params.id);
     const target = PUBLIC_ID.test(id) ? (await sessions.sessionsOf(current.user.id)).find((one) => one.publicId === id) : undefined;
     if (!target) throw new ApiError(404, "not_found");
-    await sessions.end(target.sid, target.record);
+    // The current session's tokens are revoked upstream (its cookie is here); another's cannot be opened, only deleted.
+    await sessions.end(target.sid, target.sid === current.sid ? current : target.record);
     if (target.sid === current.sid) sessions.clearCookie(res);
     logger.info({ event: "session_revoked", userId: current.user.id, current: target.sid === current.sid }, "session ended");
     res.status(204).end();

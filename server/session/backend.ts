@@ -1,6 +1,8 @@
 // Where sessions live. One interface over the backends: the embedded SQLite file (no REDIS_URL),
 // and Redis, Redis Cluster or Redis Sentinel through connect-redis. express-session uses `store` (through the seam
 // in sessions.ts, on the routes that create or end sessions); the hot paths read through `read`.
+// Every `sid` here is a store key (session-keys.ts): a backend never sees a cookie's id, and it holds a
+// session's tokens only sealed.
 import type { Store } from "express-session";
 import type { KeyValueStore } from "./key-value.js";
 import type { StoredSession } from "./record.js";

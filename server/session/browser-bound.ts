@@ -10,6 +10,10 @@
 //   `Max-Age` = the entry's TTL (at most 600 s), Secure with a `__Host-` name over HTTPS. The entry
 //   keeps a hash of that value: a handle used from another browser (login CSRF: an attacker's
 //   callback URL opened by a victim) does not match.
+// - What must stay secret (a PKCE verifier, a nonce, the cookie id of the session a sign-in replaces,
+//   an ID token) is sealed with AES-256-GCM under a key derived from that binding cookie
+//   (session-keys.ts): a copy of the store holds none of it, and another browser cannot open it.
+//   The rest (the provider, where to go back) stays readable, to answer a refused attempt.
 // - Taking is single use across instances: the first taker claims the handle (SET NX) before it reads
 //   the entry, so a replay, even a concurrent one, finds it spent. A handle taken from another browser
 //   is spent too: it never works afterwards.
@@ -18,6 +22,7 @@ import type { IncomingMessage } from "node:http";
 import type { Response } from "express";
 import { encodedCookie } from "./cookie.js";
 import type { KeyValueStore } from "./key-value.js";
+import { secretOf, type SessionSecret } from "./session-keys.js";
 
 /** The longest an entry (and its cookie) may live. */
 export const MAX_BOUND_TTL_MS = 600_000;
@@ -26,11 +31,15 @@ const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 const digest = (value: string): Buffer => createHash("sha256").update(value).digest();
 
-export interface TakenEntry<T> {
+export interface TakenEntry<T, S> {
   value: T;
+  /** The sealed part, opened: only for the browser that made the entry. */
+  secret: S | undefined;
   /** False when the handle came from a browser without this entry's binding cookie. */
   sameBrowser: boolean;
 }
+
+const bindingSecret = (binding: string): SessionSecret => secretOf(binding, "browser-bound entry");
 
 export class BrowserBoundEntries {
   readonly cookieName: string;
@@ -42,35 +51,40 @@ export class BrowserBoundEntries {
     this.cookieName = cookie.secure ? "__Host-auth.oidc" : "auth.oidc";
   }
 
-  /** Stores `value` for `ttlMs` bound to this browser (setting its binding cookie); returns the handle. */
-  async put(req: IncomingMessage, res: Response, kind: string, value: unknown, ttlMs: number): Promise<string> {
+  /**
+   * Stores `value`, and `secret` sealed, for `ttlMs` bound to this browser (setting its binding
+   * cookie); returns the handle.
+   */
+  async put(req: IncomingMessage, res: Response, kind: string, value: unknown, secret: unknown, ttlMs: number): Promise<string> {
     const ttl = Math.min(ttlMs, MAX_BOUND_TTL_MS);
     // One binding per browser, kept while it has entries in flight: two tabs signing in at once both work.
     const binding = this.binding(req) ?? randomBytes(32).toString("base64url");
     const handle = randomBytes(32).toString("base64url");
-    await this.kv.set(entryKey(kind, handle), JSON.stringify({ value, browser: digest(binding).toString("base64url") }), ttl);
+    const sealed = bindingSecret(binding).seal("browser-bound", secret);
+    await this.kv.set(entryKey(kind, handle), JSON.stringify({ value, sealed, browser: digest(binding).toString("base64url") }), ttl);
     res.cookie(this.cookieName, binding, { httpOnly: true, sameSite: "lax", secure: this.cookie.secure, path: "/", maxAge: ttl });
     return handle;
   }
 
   /** Takes the entry of `handle` (once, ever); null when unknown, expired or already taken. */
-  async take<T>(req: IncomingMessage, kind: string, handle: string): Promise<TakenEntry<T> | null> {
+  async take<T, S>(req: IncomingMessage, kind: string, handle: string): Promise<TakenEntry<T, S> | null> {
     if (handle.length === 0 || handle.length > 256) return null;
     const key = entryKey(kind, handle);
     if (!(await this.kv.setIfAbsent(`${key}:spent`, "1", MAX_BOUND_TTL_MS))) return null;
     const raw = await this.kv.get(key);
     if (raw === null) return null;
     await this.kv.delete(key);
-    let stored: { value: T; browser: string };
+    let stored: { value: T; sealed: string; browser: string };
     try {
-      stored = JSON.parse(raw) as { value: T; browser: string };
+      stored = JSON.parse(raw) as { value: T; sealed: string; browser: string };
     } catch {
       return null;
     }
     const binding = this.binding(req);
-    const expected = Buffer.from(stored.browser, "base64url");
+    const expected = Buffer.from(String(stored.browser), "base64url");
     const sameBrowser = binding !== null && expected.length === 32 && timingSafeEqual(digest(binding), expected);
-    return { value: stored.value, sameBrowser };
+    const secret = sameBrowser ? (bindingSecret(binding).open<S>("browser-bound", stored.sealed) ?? undefined) : undefined;
+    return { value: stored.value, secret, sameBrowser: secret !== undefined };
   }
 
   /** Clears the binding cookie with the attributes it was set with. */

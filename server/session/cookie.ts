@@ -3,7 +3,9 @@
 // Threat model and stance:
 // - The browser holds only an opaque id (192 random bits from uid-safe, made by express-session),
 //   HMAC-signed with SESSION_SECRET (a list, newest first, so old cookies survive rotation). It is
-//   read from this one cookie alone, never from a header, query or body.
+//   read from this one cookie alone, never from a header, query or body. The store never sees it:
+//   what it opens (the store key and the token secret, session-keys.ts) is derived here, once per
+//   cookie value, and remembered with the verification.
 // - HttpOnly (no script can read it), SameSite=Strict, Path=/, no Domain; over HTTPS Secure and a
 //   `__Host-` name, so a sibling subdomain cannot set or shadow it.
 // - CSRF is handled by http/csrf.ts (X-CSRF header plus Origin checks), not by the cookie alone.
@@ -11,6 +13,7 @@ import type { IncomingMessage } from "node:http";
 import { unsign } from "cookie-signature";
 import type { Response } from "express";
 import type { Config } from "../config.js";
+import { sessionKeys, type SessionKeys } from "./session-keys.js";
 
 export interface CookieSettings {
   name: string;
@@ -69,31 +72,44 @@ function unsignSessionCookie(raw: string, secrets: readonly string[]): string | 
   return null;
 }
 
-/** Verified cookie values are remembered (same bytes, same answer), so a hot session skips the HMAC. */
+/** Verified cookie values are remembered (same bytes, same answer), so a hot session skips the HMAC and the HKDFs. */
 const VERIFIED_CACHE_LIMIT = 10_000;
 
-/** Reads the session id from the signed cookie of a request. */
+/** Reads the session id from the signed cookie of a request, and what it opens. */
 export class SessionCookie {
-  private readonly verified = new Map<string, string>();
+  private readonly verified = new Map<string, SessionKeys>();
+  /** The same derivations for ids express-session hands over (login, the flow's previous session). */
+  private readonly derived = new Map<string, SessionKeys>();
 
   constructor(
     readonly settings: CookieSettings,
     private readonly secrets: readonly string[],
   ) {}
 
-  /** The session id from the signed cookie; null when absent or badly signed. Never from elsewhere. */
-  sessionId(req: IncomingMessage): string | null {
+  /** What the signed cookie opens; null when absent or badly signed. Never from elsewhere. */
+  keys(req: IncomingMessage): SessionKeys | null {
     const encoded = encodedCookie(req, this.settings.name);
     if (encoded === null) return null;
     const known = this.verified.get(encoded);
     if (known !== undefined) return known;
     const raw = decodeCookieValue(encoded);
-    const sid = raw === null ? null : unsignSessionCookie(raw, this.secrets);
-    if (sid !== null) {
-      if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
-      this.verified.set(encoded, sid);
+    const cookieId = raw === null ? null : unsignSessionCookie(raw, this.secrets);
+    if (cookieId === null) return null;
+    const keys = this.keysOf(cookieId);
+    if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
+    this.verified.set(encoded, keys);
+    return keys;
+  }
+
+  /** What a cookie id opens (derived once per id while it is remembered). */
+  keysOf(cookieId: string): SessionKeys {
+    let keys = this.derived.get(cookieId);
+    if (keys === undefined) {
+      keys = sessionKeys(cookieId);
+      if (this.derived.size >= VERIFIED_CACHE_LIMIT) this.derived.clear();
+      this.derived.set(cookieId, keys);
     }
-    return sid;
+    return keys;
   }
 
   /** Clears the cookie with the attributes it was set with (a browser ignores a mismatched clear). */

@@ -21,9 +21,15 @@
 // - Ending all of a user's sessions ends exactly the ids it found in the per-user index and removes
 //   only those: the index key is never deleted whole, so a session made meanwhile (a login racing
 //   "log out everywhere") stays in it and is ended by the next call.
-// - A session's public id (the list of sessions, DELETE /auth/sessions/<id>) is an HMAC of its id
-//   under a key derived from SESSION_SECRET: stable across instances, and revealing nothing of the
+// - A session's public id (the list of sessions, DELETE /auth/sessions/<id>) is an HMAC of its store
+//   key under a key derived from SESSION_SECRET: stable across instances, and revealing nothing of the
 //   cookie or the store key.
+// - The store never holds a cookie's id nor a token in the clear (session-keys.ts): sessions, the
+//   indexes, the JWT cache and the locks are keyed by the store key, derived one way from the id,
+//   and tokens are sealed under a key only the cookie opens. Listing and ending another session
+//   (log out everywhere, DELETE /auth/sessions/<id>, back-channel logout) need no cookie; revoking a
+//   refresh token upstream does, so a session ended without its cookie is deleted with its sealed
+//   token, which nobody can open any more, and the token expires upstream on its own.
 // - A stored session is changed in place (emailVerified) only while it exists: never revived.
 import { createHmac } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -39,7 +45,16 @@ import type { SessionBackend } from "./backend.js";
 import { cookieSettings, SessionCookie } from "./cookie.js";
 import { idleRenewal, sessionTtlMs, type SessionLimits } from "./lifetime.js";
 import type { ProviderTokenStore } from "./provider-tokens.js";
-import { oidcUserId, toSessionRecord, type ActiveSession, type ProviderLogin, type SessionRecord, type SessionUser } from "./record.js";
+import {
+  oidcUserId,
+  toSessionRecord,
+  type ActiveSession,
+  type ProviderLogin,
+  type SessionRecord,
+  type SessionUser,
+  type UnsealedRecord,
+} from "./record.js";
+import { SealingStore, tokensOf, type SessionKeys, type SessionSecret, type SessionTokens } from "./session-keys.js";
 import { userAgentLabel } from "./user-agent.js";
 
 export interface SessionsDeps {
@@ -57,10 +72,17 @@ const userIndexKey = (userId: string): string => `user-sessions:${userId}`;
 /** The index of the sessions signed in through one session at a provider, for back-channel logout by `sid`. */
 const providerSessionKey = (provider: string, sid: string): string => `oidc-sid-sessions:${provider}:${sid}`;
 
+/** A session's record, with the secret its cookie opened when the caller has that cookie (needed to revoke its tokens). */
+export type EndingSession = SessionRecord & { secret?: SessionSecret | undefined };
+
+/** A record being revoked: a stored one (sealed, perhaps with its secret), or one never stored. */
+type RevocableRecord = UnsealedRecord & { sealed?: string; secret?: SessionSecret | undefined };
+
 /** One of a user's sessions, as their list of sessions shows it. */
 export interface UserSession {
+  /** Its store key. */
   sid: string;
-  /** Opaque and stable: an HMAC of the session id, never the id or anything it can be derived from. */
+  /** Opaque and stable: an HMAC of the store key, never the cookie's id or anything it can be derived from. */
   publicId: string;
   record: SessionRecord;
   /** Epoch ms: when the session was last used, to within the idle window's renewal interval. */
@@ -83,7 +105,8 @@ export class Sessions {
     this.middleware = session({
       name: cookie.name,
       secret: config.sessionSecrets,
-      store: backend.store,
+      // express-session knows the cookie's id; the backend only ever sees store keys and sealed tokens.
+      store: new SealingStore(backend.store, (cookieId) => this.cookie.keysOf(cookieId)),
       resave: false,
       saveUninitialized: false, // an anonymous visitor gets no cookie and no store entry
       rolling: false,
@@ -105,20 +128,32 @@ export class Sessions {
     this.endHooks.push(hook);
   }
 
-  /** The session id from the signed cookie; null when absent or badly signed. */
-  sessionId(req: IncomingMessage): string | null {
-    return this.cookie.sessionId(req);
+  /** What this request's signed cookie opens (store key, secret); null when absent or badly signed. */
+  keysOf(req: IncomingMessage): SessionKeys | null {
+    return this.cookie.keys(req);
   }
 
-  /** The record stored under a session id, or null. Throws 503 when the store is down. */
+  /** The record stored under a store key, or null (its tokens stay sealed). Throws 503 when the store is down. */
   async read(sid: string): Promise<SessionRecord | null> {
     return (await this.deps.backend.read(sid))?.record ?? null;
   }
 
+  /** The record a cookie's keys find, with their secret: its tokens can be opened and revoked. */
+  async readOwn(keys: SessionKeys): Promise<(SessionRecord & { secret: SessionSecret }) | null> {
+    const record = await this.read(keys.storeKey);
+    return record ? { ...record, secret: keys.secret } : null;
+  }
+
+  /** The session's tokens in the clear (opened once per session object); null when its secret does not open them. */
+  tokens(session: SessionRecord & { secret: SessionSecret }): SessionTokens | null {
+    return tokensOf(session);
+  }
+
   /** The signed-in session of this request, or null. Throws 503 when the store is down. */
   async load(req: IncomingMessage): Promise<ActiveSession | null> {
-    const sid = this.sessionId(req);
-    if (sid === null) return null;
+    const keys = this.keysOf(req);
+    if (keys === null) return null;
+    const sid = keys.storeKey;
     const { backend, limits } = this.deps;
     const stored = await backend.read(sid);
     const record = stored?.record;
@@ -135,7 +170,8 @@ export class Sessions {
       await backend.extend(sid, renewed);
       ttlMs = renewed;
     }
-    return { ...record, sid, expiresAt: now + ttlMs };
+    // The tokens stay sealed until a path needs them (the session check never does; the gateway on a JWT cache miss).
+    return { ...record, sid, secret: keys.secret, expiresAt: now + ttlMs };
   }
 
   /**
@@ -144,33 +180,36 @@ export class Sessions {
    * the new session ends if nothing else happens. Needs `middleware` to have run on `req`.
    */
   establish(req: Request, grant: RefreshTokenGrant, user: SessionUser): Promise<number> {
-    const record = { user, userIri: grant.user.iri, refreshToken: grant.token, refreshTokenIri: grant.iri, createdAt: Date.now() };
-    return this.begin(req, record);
+    const record = { user, userIri: grant.user.iri, refreshTokenIri: grant.iri, createdAt: Date.now() };
+    return this.begin(req, record, { refreshToken: grant.token });
   }
 
   /**
    * Signs this request's browser in with what an OIDC provider gave, exactly as `establish` does.
-   * `replaces`: the session this browser held when it started the sign-in (its SameSite=Strict
-   * cookie does not come along on the provider's cross-site redirect), ended like a replaced one.
+   * `replaces`: the cookie id of the session this browser held when it started the sign-in (its
+   * SameSite=Strict cookie does not come along on the provider's cross-site redirect; the flow kept
+   * it sealed), ended like a replaced one.
    */
   establishWithProvider(req: Request, login: ProviderLogin, user: SessionUser, replaces?: string): Promise<number> {
-    return this.begin(req, { user, oidc: login, createdAt: Date.now() }, replaces);
+    const { tokens, ...oidc } = login;
+    return this.begin(req, { user, oidc, createdAt: Date.now() }, { provider: tokens }, replaces);
   }
 
-  private async begin(req: Request, record: SessionRecord, replaces?: string): Promise<number> {
+  private async begin(req: Request, record: UnsealedRecord, tokens: SessionTokens, replaces?: string): Promise<number> {
     const { backend, limits, logger } = this.deps;
     // The session this login replaces (the same browser was signed in): its token must not outlive it.
     const before = toSessionRecord(req.session);
-    const replaced = before ? { sid: req.sessionID, record: before } : undefined;
+    const replaced = before ? { keys: this.cookie.keysOf(req.sessionID), record: before } : undefined;
     try {
       await promisify(req.session.regenerate.bind(req.session))();
       record.userAgent = userAgentLabel(req.headers["user-agent"]);
-      Object.assign(req.session, record);
+      Object.assign(req.session, record, { tokens });
       await promisify(req.session.save.bind(req.session))();
+      const storeKey = this.cookie.keysOf(req.sessionID).storeKey;
       await Promise.all([
-        backend.kv.addToSet(userIndexKey(record.user.id), req.sessionID, limits.absoluteMs),
+        backend.kv.addToSet(userIndexKey(record.user.id), storeKey, limits.absoluteMs),
         record.oidc?.sid !== undefined
-          ? backend.kv.addToSet(providerSessionKey(record.oidc.provider, record.oidc.sid), req.sessionID, limits.absoluteMs)
+          ? backend.kv.addToSet(providerSessionKey(record.oidc.provider, record.oidc.sid), storeKey, limits.absoluteMs)
           : undefined,
       ]);
     } catch (error) {
@@ -178,17 +217,18 @@ export class Sessions {
       // half-made session is dropped, or express-session would still send its cookie with the error and
       // retry the save when the response ends (storing a session whose token was just revoked).
       delete (req as { session?: unknown }).session;
-      await this.revoke(undefined, record).catch(() => undefined);
+      await this.revoke(undefined, record, tokens).catch(() => undefined);
       throw error instanceof ApiError ? error : new ApiError(503, "session_store_unavailable", { cause: error });
     }
     const others = replaced ? [replaced] : [];
-    if (replaces !== undefined && replaces !== replaced?.sid && replaces !== req.sessionID) {
-      const previous = await this.read(replaces).catch(() => null);
-      if (previous) others.push({ sid: replaces, record: previous });
+    if (replaces !== undefined && replaces !== replaced?.keys.cookieId && replaces !== req.sessionID) {
+      const keys = this.cookie.keysOf(replaces);
+      const previous = await this.read(keys.storeKey).catch(() => null);
+      if (previous) others.push({ keys, record: previous });
     }
     for (const other of others) {
       // regenerate() deleted its store key (or it is still there); revoke its refresh token and drop what was kept beside it.
-      await this.end(other.sid, other.record).catch((error: unknown) => {
+      await this.end(other.keys.storeKey, { ...other.record, secret: other.keys.secret }).catch((error: unknown) => {
         logger.warn({ event: "replaced_session_cleanup_failed", code: (error as ApiError).code }, "could not end the replaced session");
       });
     }
@@ -196,15 +236,17 @@ export class Sessions {
   }
 
   /**
-   * Ends a session everywhere: revokes its refresh token upstream (best effort: the session ends
-   * regardless, and the token expires upstream on its own), deletes its store key, its index entry
-   * and what the end hooks keep. `record` null: whatever the key holds is deleted.
+   * Ends a session everywhere: revokes its refresh token upstream when the record comes with its
+   * cookie's secret (best effort: the session ends regardless, and the token expires upstream on its
+   * own), deletes its store key, its index entry and what the end hooks keep. `sid` is its store key;
+   * `record` null: whatever the key holds is deleted.
    */
-  async end(sid: string, record: SessionRecord | null, options: { revoke?: boolean } = {}): Promise<void> {
+  async end(sid: string, record: EndingSession | null, options: { revoke?: boolean } = {}): Promise<void> {
     const { backend, logger } = this.deps;
-    if (record && options.revoke !== false) {
+    const tokens = record?.secret && options.revoke !== false ? tokensOf({ sealed: record.sealed, secret: record.secret }) : null;
+    if (record && tokens) {
       try {
-        await this.revoke(sid, record);
+        await this.revoke(sid, record, tokens);
       } catch (error) {
         logger.warn({ event: "refresh_revoke_failed", code: (error as ApiError).code }, "could not revoke refresh token");
       }
@@ -243,16 +285,23 @@ export class Sessions {
     return endedEach.filter(Boolean).length;
   }
 
-  /** Revokes a record's refresh token where it was issued (the newest one, for a provider's rotated tokens). */
-  private async revoke(sid: string | undefined, record: SessionRecord): Promise<void> {
+  /**
+   * Revokes a record's refresh token where it was issued (the newest one, for a provider's rotated tokens).
+   * `sid` undefined: a session never stored; its sign-in tokens are all there is.
+   */
+  private async revoke(sid: string | undefined, record: RevocableRecord, tokens: SessionTokens): Promise<void> {
     if (!record.oidc) {
-      await this.deps.authClient.revokeRefreshToken(record.refreshTokenIri, record.refreshToken);
+      if (tokens.refreshToken !== undefined) await this.deps.authClient.revokeRefreshToken(record.refreshTokenIri, tokens.refreshToken);
       return;
     }
     const oidc = this.deps.oidc;
     if (!oidc) return;
-    const tokens = sid === undefined ? record.oidc.tokens : (await oidc.tokens.current(sid, record)).tokens;
-    if (tokens.refreshToken !== undefined) await oidc.clients.revoke(record.oidc.provider, tokens.refreshToken);
+    const stored =
+      sid !== undefined && record.secret && record.sealed !== undefined
+        ? { sid, secret: record.secret, sealed: record.sealed, createdAt: record.createdAt }
+        : undefined;
+    const newest = stored ? (await oidc.tokens.current(stored))?.tokens : tokens.provider;
+    if (newest?.refreshToken !== undefined) await oidc.clients.revoke(record.oidc.provider, newest.refreshToken);
   }
 
   /** Every session id indexed under a user (some may have ended on their own since). */
@@ -288,16 +337,18 @@ export class Sessions {
    * Removes only the ids it ended (or found over): a session indexed meanwhile stays for the next call.
    * `revoke: false` when the auth service already revoked the refresh tokens (a reset, a password change).
    */
-  async endAllOf(userId: string, options: { except?: string; include?: string; revoke?: boolean } = {}): Promise<number> {
+  async endAllOf(userId: string, options: { except?: string; include?: ActiveSession; revoke?: boolean } = {}): Promise<number> {
     const { backend } = this.deps;
     const indexed = await this.sessionIdsOf(userId);
-    // `include`: the caller's own session, ended even if its index entry went missing.
-    const all = options.include !== undefined && !indexed.includes(options.include) ? [...indexed, options.include] : indexed;
+    const own = options.include;
+    // `include`: the caller's own session, ended even if its index entry went missing (and the one whose token can be revoked).
+    const all = own !== undefined && !indexed.includes(own.sid) ? [...indexed, own.sid] : indexed;
     const sids = all.filter((sid) => sid !== options.except);
     // In parallel: a slow auth service then costs one AUTH_TIMEOUT_MS, not one per session.
     const ended = await Promise.all(
       sids.map(async (sid) => {
-        const record = await this.read(sid);
+        const stored = await this.read(sid);
+        const record: EndingSession | null = stored && own?.sid === sid ? { ...stored, secret: own.secret } : stored;
         if (record && record.user.id !== userId) {
           // Not this user's (an index entry left from a reused id): leave the session alone, drop the entry.
           await backend.kv.removeFromSet(userIndexKey(userId), sid);

@@ -13,6 +13,8 @@ import { expect } from "vitest";
 import { loadConfig, type Config } from "../../server/config.js";
 import { createLogger } from "../../server/ops/logger.js";
 import { SESSION_KEY_PREFIX } from "../../server/session/backend.js";
+import type { SessionRecord } from "../../server/session/record.js";
+import { sessionKeys, storeKeyOf, tokensOf, type SessionTokens } from "../../server/session/session-keys.js";
 import { startSessionServer, type RunningSessionServer } from "../../server/start.js";
 
 export type Env = Record<string, string | undefined>;
@@ -304,11 +306,36 @@ export function parseSetCookie(line: string): ParsedSetCookie {
   return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
 }
 
-/** The session id inside a signed cookie value (`s:<sid>.<signature>`, URL-encoded). */
-export function sidOf(cookieValue: string): string {
+/** The session id inside a signed cookie value (`s:<id>.<signature>`, URL-encoded): what only the cookie carries. */
+export function cookieIdOf(cookieValue: string): string {
   const decoded = decodeURIComponent(cookieValue);
   if (!decoded.startsWith("s:")) throw new Error(`not a signed session cookie: ${cookieValue}`);
   return decoded.slice(2, decoded.lastIndexOf("."));
+}
+
+/** The store key of a signed cookie value's session: what the store, its indexes and its caches are keyed by. */
+export function sidOf(cookieValue: string): string {
+  return storeKeyOf(cookieIdOf(cookieValue));
+}
+
+/** A session as only its cookie opens it: the stored record with its tokens in the clear; null when not stored. */
+export async function openedSession(server: TestSessionServer, cookieValue: string): Promise<(SessionRecord & SessionTokens) | null> {
+  const keys = sessionKeys(cookieIdOf(cookieValue));
+  const record = (await server.running.backend.read(keys.storeKey))?.record;
+  if (!record) return null;
+  const tokens = tokensOf({ sealed: record.sealed, secret: keys.secret });
+  if (!tokens) throw new Error("the cookie does not open its session's tokens");
+  return { ...record, ...tokens };
+}
+
+/** A password session as its cookie opens it (refresh token included); throws when there is none. */
+export async function openedPasswordSession(
+  server: TestSessionServer,
+  cookieValue: string,
+): Promise<Extract<SessionRecord, { userIri: string }> & { refreshToken: string }> {
+  const opened = await openedSession(server, cookieValue);
+  if (!opened || opened.oidc || opened.refreshToken === undefined) throw new Error("no password session stored");
+  return { ...opened, refreshToken: opened.refreshToken };
 }
 
 let emailCounter = 0;

@@ -14,7 +14,7 @@ import { forwardAuthConfig, startNginx, type Nginx } from "../../helpers/nginx.j
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
 import {
   expectStoreUnavailable,
-  sidOf,
+  cookieIdOf,
   startTestSessionServer,
   timed,
   waitFor,
@@ -139,7 +139,7 @@ describe("the verify listener", () => {
     const client = server.client();
     await signUp(client, "fa-401");
     const cookie = client.cookieHeader();
-    const sid = sidOf(client.jar.values().next().value!);
+    const sid = cookieIdOf(client.jar.values().next().value!);
     const forged = cookie.replace(/\.[^.;]+$/, ".forgedsignature");
     expect((await client.post("/auth/logout")).status).toBe(204);
     for (const headers of [{}, { cookie: forged }, { cookie }, { cookie: `auth.sid=${sid}` }]) {

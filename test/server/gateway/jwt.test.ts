@@ -9,10 +9,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LEGACY_FAULT_DETAIL, startLegacyAuthService, type LegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { apiGet, bearerOf, expiryMs, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, sleep, startTestSessionServer, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  openedPasswordSession,
+  PASSWORD,
+  sidOf,
+  sleep,
+  startTestSessionServer,
+  type CookieClient,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const AUTH_TIMEOUT_MS = 800;
-const SESSION_FIELDS = ["cookie", "createdAt", "refreshToken", "refreshTokenIri", "user", "userAgent", "userIri"];
+const SESSION_FIELDS = ["cookie", "createdAt", "refreshTokenIri", "sealed", "user", "userAgent", "userIri"];
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -71,8 +79,7 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
     const user = await signUp(c, tag);
     expect(jwtRequests(), "signing up does not fetch a JWT").toBe(before);
     const sid = sidOfClient(c);
-    const record = await server.running.backend.read(sid);
-    refreshTokens.add(record!.record!.refreshToken!);
+    refreshTokens.add((await openedPasswordSession(server, c.jar.get(server.config.cookieName)!)).refreshToken);
     return { c, sid, ...user };
   }
 
@@ -111,7 +118,7 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
     clients.push(second);
     const login = await second.post("/auth/login", { email: first.email, password: PASSWORD });
     expect(login.status).toBe(200);
-    refreshTokens.add((await server.running.backend.read(sidOfClient(second)))!.record!.refreshToken!);
+    refreshTokens.add((await openedPasswordSession(server, second.jar.get(server.config.cookieName)!)).refreshToken);
     const before = jwtRequests();
     expect((await apiGet(first.c, "/api/echo/a")).status).toBe(200);
     expect((await apiGet(second, "/api/echo/b")).status).toBe(200);
@@ -135,8 +142,10 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
       const raw = await inspect.get(`ae:sess:${sid}`);
       expect(raw).not.toBeNull();
       expect(raw).not.toContain(jwt);
+      // There, sealed: only the session's cookie opens it.
       const cached = await inspect.get(`ae:jwt:${sid}`);
-      expect(cached).toContain(jwt);
+      expect(cached).not.toBeNull();
+      expect(cached).not.toContain(jwt);
       const ttl = await inspect.pTTL(`ae:jwt:${sid}`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThan(expiryMs(jwt) - Date.now());
@@ -154,7 +163,7 @@ describe.each(["embedded", "redis"] as const)("gateway JWTs (%s store, legacy au
       other.post("/auth/login", { email, password: PASSWORD }),
     ]);
     expect(results.map((r) => r.status)).toEqual([...Array(40).fill(200), 200]);
-    refreshTokens.add((await server.running.backend.read(sidOfClient(other)))!.record!.refreshToken!);
+    refreshTokens.add((await openedPasswordSession(server, other.jar.get(server.config.cookieName)!)).refreshToken);
     const after = await server.rawSession(sid);
     // Nothing lost; the one change is what the first JWT answer said about the address (extension 6: verified).
     const user = before!.user as Record<string, unknown>;

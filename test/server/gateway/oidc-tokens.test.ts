@@ -24,6 +24,7 @@ import {
 } from "../../helpers/oidc.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
 import {
+  openedSession,
   sidOf,
   sleep,
   startTestSessionServer,
@@ -75,12 +76,11 @@ function browserOn(server: TestSessionServer): Browser {
   return made;
 }
 
-/** The provider tokens the store holds for a browser's session (as signed in). */
+/** The provider tokens the store holds for a browser's session (as signed in), as its cookie opens them. */
 async function storedTokens(server: TestSessionServer, browser: Browser) {
-  const stored = (await server.rawSession(sidOf(browser.rp.jar.get(server.config.cookieName)!))) as {
-    oidc: { tokens: { accessToken: string; refreshToken: string; idToken: string } };
-  };
-  return stored.oidc.tokens;
+  const opened = await openedSession(server, browser.rp.jar.get(server.config.cookieName)!);
+  if (!opened?.provider) throw new Error("no provider session stored");
+  return opened.provider as { accessToken: string; refreshToken: string; idToken: string };
 }
 
 describe.each(STORE_MODES)("the gateway's bearer for a provider session (%s store)", (store) => {

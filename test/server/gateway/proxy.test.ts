@@ -19,7 +19,14 @@ import {
   type EchoUpstream,
 } from "../../helpers/gateway.js";
 import { rawRequest as rawRequestBase } from "../../helpers/raw-http.js";
-import { sidOf, startTestSessionServer, sleep, waitFor, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  openedPasswordSession,
+  startTestSessionServer,
+  sleep,
+  waitFor,
+  type CookieClient,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const TIMEOUT_MS = 300;
 const BODY_LIMIT = 600_000;
@@ -62,7 +69,7 @@ beforeAll(async () => {
   host = new URL(server.url).host;
   client = newClient();
   user = await signUp(client, "routing");
-  refreshTokens.add((await server.running.backend.read(sidOf(client.jar.get(server.config.cookieName)!)))!.record!.refreshToken!);
+  refreshTokens.add((await openedPasswordSession(server, client.jar.get(server.config.cookieName)!)).refreshToken);
 });
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { startLegacyAuthService, type LegacyAuthService } from "../../fixtures/l
 import { apiGet, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { httpRequest, sendRaw, type RawAnswer } from "../../helpers/raw-http.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, startTestSessionServer, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
+import { cookieIdOf, PASSWORD, startTestSessionServer, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
 
 const BODY_LIMIT = 32_768;
 const GATEWAY_BODY_LIMIT = 65_536;
@@ -55,7 +55,7 @@ beforeAll(async () => {
   member = server.client();
   memberEmail = (await signUp(member, "corpus")).email;
   const cookie = member.jar.get(server.config.cookieName)!;
-  ctx = { host: new URL(server.url).host, cookieName: server.config.cookieName, cookie, sid: sidOf(cookie) };
+  ctx = { host: new URL(server.url).host, cookieName: server.config.cookieName, cookie, sid: cookieIdOf(cookie) };
 });
 
 afterAll(async () => {

@@ -8,7 +8,15 @@ import { createLogger } from "../../../server/ops/logger.js";
 import { startLegacyAuthService, type LegacyAuthService } from "../../fixtures/legacy-auth-service.js";
 import { apiGet, bearerOf, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, startTestSessionServer, type CookieClient, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  cookieIdOf,
+  openedSession,
+  PASSWORD,
+  sidOf,
+  startTestSessionServer,
+  type CookieClient,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const WRONG_PASSWORD = "wrong horse battery staple 7";
 
@@ -64,9 +72,10 @@ describe("auth event logs", () => {
         if (!cookie) return;
         const sid = sidOf(cookie);
         sessionIds.add(sid);
+        sessionIds.add(cookieIdOf(cookie));
         cookies.add(cookie);
         cookies.add(decodeURIComponent(cookie));
-        const token = (await server.running.backend.read(sid))?.record?.refreshToken;
+        const token = (await openedSession(server, cookie))?.refreshToken;
         if (token) refreshTokens.add(token);
       };
 

@@ -5,7 +5,14 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiGet, bearerOf, signUp, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, startTestSessionServer, waitFor, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  openedPasswordSession,
+  PASSWORD,
+  sidOf,
+  startTestSessionServer,
+  waitFor,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 interface Sample {
   name: string;
@@ -222,8 +229,7 @@ describe("what a scrape holds", () => {
     echo.reset();
     expect((await apiGet(client, "/api/echo/private/path-of-user")).status).toBe(200);
     const jwt = bearerOf(echo.requests[0]!);
-    const stored = await server.rawSession(sid);
-    const refreshToken = String(stored!.refreshToken);
+    const refreshToken = (await openedPasswordSession(server, cookie)).refreshToken;
     await client.at(server.running.forwardAuthUrl!).get("/auth/verify");
     await server.client().post("/auth/login", { email: user.email, password: "wrong password" });
     expect((await client.post("/auth/logout")).status).toBe(204);

@@ -8,7 +8,7 @@ import { MATRIX, startMode, type AuthMode, type ModeSetup } from "../../helpers/
 import { apiGet, startEchoUpstream, type EchoUpstream } from "../../helpers/gateway.js";
 import { devMailbox, legacyMailbox, type Mailbox } from "../../helpers/mailbox.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { PASSWORD, sidOf, uniqueEmail, type CookieClient, type TestResponse } from "../../helpers/session-server.js";
+import { cookieIdOf, PASSWORD, sidOf, uniqueEmail, type CookieClient, type TestResponse } from "../../helpers/session-server.js";
 
 const CHROME_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
@@ -232,7 +232,10 @@ describe.each(MATRIX)("account lifecycle ($store store, $auth auth service)", (m
     const { c, email } = await signedUp();
     const other = await signedIn(email);
     const ids = ((await c.get("/auth/sessions")).body.sessions as Array<{ id: string }>).map((s) => s.id);
-    const secrets = [c, other].flatMap((browser) => [sidOfClient(browser), browser.jar.get(setup.server.config.cookieName)!]);
+    const secrets = [c, other].flatMap((browser) => {
+      const cookie = browser.jar.get(setup.server.config.cookieName)!;
+      return [sidOfClient(browser), cookieIdOf(cookie), cookie];
+    });
     for (const id of ids) {
       expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
       for (const secret of secrets) {

@@ -23,7 +23,14 @@ import {
   type TestProvider,
 } from "../../helpers/oidc.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { sidOf, startTestSessionServer, uniqueEmail, waitFor, type TestSessionServer } from "../../helpers/session-server.js";
+import {
+  openedSession,
+  sidOf,
+  startTestSessionServer,
+  uniqueEmail,
+  waitFor,
+  type TestSessionServer,
+} from "../../helpers/session-server.js";
 
 const EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
@@ -247,7 +254,8 @@ describe("back-channel logout", () => {
     });
 
     it("security 33: an ID token presented as a logout token", async () => {
-      const stored = (await a.rawSession(sidIn(a, victim))) as { oidc: { tokens: { idToken: string } } };
+      const opened = await openedSession(a, victim.rp.jar.get(a.config.cookieName)!);
+      const stored = { oidc: { tokens: { idToken: opened!.provider!.idToken } } };
       const answer = await postLogoutToken(a, form(stored.oidc.tokens.idToken));
       expect(answer.status).toBe(400);
       expect(await signedIn(victim)).toBe(true);

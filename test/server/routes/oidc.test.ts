@@ -30,6 +30,7 @@ import { startRedisServer, type RedisServer } from "../../helpers/redis-server.j
 import {
   parseSetCookie,
   PASSWORD,
+  openedSession,
   sidOf,
   startTestSessionServer,
   uniqueEmail,
@@ -49,7 +50,17 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** The session id in a browser's session cookie, or undefined. */
+/** The provider tokens of a browser's session, as only its cookie opens them (the store holds them sealed). */
+async function providerTokensOf(
+  server: TestSessionServer,
+  browser: Browser,
+): Promise<{ accessToken: string; refreshToken: string; idToken: string }> {
+  const opened = await openedSession(server, browser.rp.jar.get(server.config.cookieName)!);
+  if (!opened?.provider) throw new Error("no provider session stored");
+  return opened.provider as { accessToken: string; refreshToken: string; idToken: string };
+}
+
+/** The session's store key for a browser's session cookie, or undefined. */
 function sessionIdOf(server: TestSessionServer, browser: Browser): string | undefined {
   const value = browser.rp.jar.get(server.config.cookieName);
   return value === undefined ? undefined : sidOf(value);
@@ -320,8 +331,7 @@ describe.each(STORE_MODES)("sign-in with an OIDC provider (%s store)", (store) =
   it("security 3: no response body, header or cookie and no log line carries the provider's tokens", async () => {
     const b = browser();
     await signIn(b, uniqueEmail("secret"));
-    const stored = await server.rawSession(sessionIdOf(server, b)!);
-    const tokens = (stored as { oidc: { tokens: Record<string, string> } }).oidc.tokens;
+    const tokens = await providerTokensOf(server, b);
     const secrets = [tokens.accessToken!, tokens.refreshToken!, tokens.idToken!];
     for (const secret of secrets) expect(secret.length).toBeGreaterThan(20);
     // Signatures too: a JWT's last part alone is no less secret.
@@ -354,7 +364,7 @@ describe("logout of a provider session (RP-initiated logout)", () => {
     const email = uniqueEmail("logout");
     await signIn(b, email);
     const sid = sessionIdOf(server, b)!;
-    const stored = (await server.rawSession(sid)) as { oidc: { tokens: { idToken: string } } };
+    const stored = { oidc: { tokens: await providerTokensOf(server, b) } };
     const revocationsBefore = idp.counts.revocation;
 
     const logout = await b.rp.post("/auth/logout");
@@ -449,7 +459,7 @@ describe("where the provider sends the browser back, and where the e-mail comes 
       const email = uniqueEmail("userinfo");
       const done = await signIn(b, email, "/app");
       expect(done.header("location")).toBe("/app");
-      const stored = (await server.rawSession(sessionIdOf(server, b)!)) as { oidc: { tokens: { idToken: string } } };
+      const stored = { oidc: { tokens: await providerTokensOf(server, b) } };
       expect(decodeJwt(stored.oidc.tokens.idToken).email).toBeUndefined();
       expect((await b.rp.get("/auth/session")).body.user).toEqual({ id: `oidc:${PROVIDER_ID}:${userinfoIdp.subjectOf(email)}`, email });
     } finally {

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MATRIX, startMode, type ModeSetup } from "../../helpers/auth-modes.js";
 import { startRedisServer, type RedisServer } from "../../helpers/redis-server.js";
-import { type CookieClient, PASSWORD, parseSetCookie, sidOf, uniqueEmail, type TestResponse } from "../../helpers/session-server.js";
+import {
+  type CookieClient,
+  openedPasswordSession,
+  PASSWORD,
+  parseSetCookie,
+  sidOf,
+  uniqueEmail,
+  type TestResponse,
+} from "../../helpers/session-server.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID_V1 = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -52,9 +60,7 @@ describe.each(MATRIX)("/auth routes ($store store, $auth auth service)", (mode) 
   async function storedSession(c: CookieClient) {
     const value = c.jar.get(setup.server.config.cookieName);
     expect(value).toBeDefined();
-    const record = (await setup.server.running.backend.read(sidOf(value!)))?.record;
-    if (!record || record.oidc) throw new Error("no password session stored");
-    return record;
+    return openedPasswordSession(setup.server, value!);
   }
 
   /** Asks the auth service directly whether a refresh token is still good (GET /api/users/<id> with it). */

@@ -6,7 +6,7 @@ import { startRedisServer, type RedisServer } from "../../helpers/redis-server.j
 import {
   PASSWORD,
   parseSetCookie,
-  sidOf,
+  cookieIdOf,
   startTestSessionServer,
   uniqueEmail,
   type TestSessionServer,
@@ -105,9 +105,9 @@ describe.each(STORE_MODES)("session cookie (%s store)", (store) => {
       const c = plain.client();
       const email = uniqueEmail();
       await c.post("/auth/signup", { email, password: PASSWORD });
-      sids.add(sidOf(c.jar.get("auth.sid")!));
+      sids.add(cookieIdOf(c.jar.get("auth.sid")!));
       await c.post("/auth/login", { email, password: PASSWORD });
-      sids.add(sidOf(c.jar.get("auth.sid")!));
+      sids.add(cookieIdOf(c.jar.get("auth.sid")!));
     }
     expect(sids.size).toBe(10);
     for (const sid of sids) {
@@ -125,7 +125,7 @@ describe.each(STORE_MODES)("session cookie (%s store)", (store) => {
     const c = plain.client();
     await c.post("/auth/signup", { email: uniqueEmail(), password: PASSWORD });
     const value = c.jar.get("auth.sid")!;
-    const sid = sidOf(value);
+    const sid = cookieIdOf(value);
     const other = plain.client();
     for (const headers of [{ "x-session-id": sid }, { authorization: `Bearer ${value}` }, { "x-auth-sid": value }]) {
       expect((await other.get("/auth/session", { headers })).body).toEqual({ authenticated: false });

@@ -12,6 +12,7 @@ import { startRedisServer, type RedisServer } from "../../helpers/redis-server.j
 import {
   PASSWORD,
   removeTempDirs,
+  cookieIdOf,
   sidOf,
   sleep,
   startTestSessionServer,
@@ -212,7 +213,7 @@ describe.each(STORE_MODES)("restarts and secret rotation (%s store)", (store) =>
       const fresh = rotated.client();
       expect((await fresh.post("/auth/login", { email, password: PASSWORD })).status).toBe(200);
       const value = fresh.jar.get(rotated.config.cookieName)!;
-      const sid = sidOf(value);
+      const sid = cookieIdOf(value);
       expect(decodeURIComponent(value)).toBe(`s:${sign(sid, newSecret)}`);
     } finally {
       await rotated.close();
