@@ -33,7 +33,6 @@ export const accountEnglish: Readonly<Record<AccountMessageKey, string>> = {
   password_changed: "Your password is changed, and your other sessions are signed out.",
   current_password_wrong: "This is not your current password.",
   not_found: "This is not available here.",
-  // <auth-login>'s provider buttons, which come in this chunk too.
 };
 
 addEnglish(accountEnglish);
