@@ -12,7 +12,6 @@ import { page } from "./page-state.js";
 export interface PropDefinition {
   attribute?: string;
   type?: "String" | "Number" | "Boolean";
-  reflect?: boolean;
 }
 
 /** An attribute's value as its prop's type; an absent attribute is an absent prop. */
@@ -35,16 +34,14 @@ export function createCustomElement(
     static observedAttributes = Object.keys(propOf);
 
     static {
-      // A property per prop: reading and writing the props, or the attribute of a reflected one.
-      for (const [name, { reflect }] of Object.entries(definitions)) {
+      // A property per prop, reading and writing the props (none is reflected: see element-props.ts).
+      for (const name of Object.keys(definitions)) {
         Object.defineProperty(this.prototype, name, {
           get(this: AuthElement) {
             return this.#props[name];
           },
           set(this: AuthElement, value: unknown) {
-            if (!reflect) this.#props[name] = value;
-            else if (value == null || value === false) this.removeAttribute(attributeOf(name));
-            else this.setAttribute(attributeOf(name), value === true ? "" : String(value));
+            this.#props[name] = value;
           },
         });
       }

@@ -1,4 +1,4 @@
-// Each element's `customElement.props` (attribute name, type, reflect), written from its `@attr`
+// Each element's `customElement.props` (attribute name, type), written from its `@attr`
 // JSDoc, the one place an attribute is declared (the build's ownCustomElements, vite.config.ts,
 // makes the element from them); the manifest, the typings and the README tables come from the same JSDoc. It refuses a hand-written `props` list, and an attribute
 // without its `$props()` entry (or the reverse), so adding one is the JSDoc line plus using it.
@@ -9,7 +9,6 @@ import { readElement, type ElementDeclaration } from "../manifest/element-docs.j
 export interface ElementProp {
   attribute?: string;
   type: "String" | "Number" | "Boolean";
-  reflect?: true;
 }
 
 function propType(type: string | undefined, where: string): ElementProp["type"] {
@@ -22,8 +21,8 @@ function propType(type: string | undefined, where: string): ElementProp["type"] 
 
 /**
  * The props a host may set through attributes, by property name: every documented attribute but
- * the global ones (`lang`) and the read-only ones, which the element sets itself. An attribute
- * whose description says "Reflected" is reflected back from its property.
+ * the global ones (`lang`) and the read-only ones, which the element sets itself. Only those are
+ * reflected ("Reflected" in the description): the element class writes no attribute from a property.
  */
 export function elementProps(element: ElementDeclaration): Record<string, ElementProp> {
   const fields = new Map(element.members.map((member) => [member.name, member]));
@@ -31,10 +30,11 @@ export function elementProps(element: ElementDeclaration): Record<string, Elemen
   for (const attribute of element.attributes ?? []) {
     const field = fields.get(attribute.fieldName ?? "");
     if (!field || field.readonly) continue;
+    if (/\bReflected\b/.test(attribute.description ?? ""))
+      throw new Error(`<${element.tagName}> ${attribute.name}: only a read-only attribute, which the element writes itself, is reflected`);
     props[field.name] = {
       ...(attribute.name !== field.name ? { attribute: attribute.name } : {}),
       type: propType(attribute.type?.text, `<${element.tagName}> ${attribute.name}`),
-      ...(/\bReflected\b/.test(attribute.description ?? "") ? { reflect: true as const } : {}),
     };
   }
   return props;
