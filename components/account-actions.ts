@@ -1,9 +1,10 @@
 // The store's account lifecycle actions (design.md, "Account lifecycle"): password reset, e-mail
-// verification, password change and the user's sessions, one session server call each. A chunk
-// of their own: the entry exports them as functions that load it (account-api.ts), the newer
+// verification, password change, the user's sessions and passkeys, one session server call each
+// (a passkey's creation a WebAuthn ceremony between two: webauthn.ts, which comes with
+// <auth-login>'s extras, login-extras.ts, and is imported from there). A chunk of their own: the entry exports them as functions that load it (account-api.ts), the newer
 // elements import them. A reset request answers alike for every address, so it resolves alike
 // too; a 401 where a session was needed signs the whole page out.
-import type { AuthError, PasswordChange, PasswordReset, RequestOptions, SessionInfo, SessionState } from "./auth-elements.js";
+import type { AuthError, PasskeyInfo, PasswordChange, PasswordReset, RequestOptions, SessionInfo, SessionState } from "./auth-elements.js";
 import { page } from "./page-state.js";
 import { request } from "./session-client.js";
 import { ANONYMOUS, authenticate, commit, endpointFor, refreshSession, sessionLost } from "./session-store.js";
@@ -59,4 +60,22 @@ export async function revokeOtherSessions(options?: RequestOptions): Promise<num
 export async function revokeSession(id: string, options?: RequestOptions): Promise<void> {
   await call(`/sessions/${encodeURIComponent(id)}`, options, "DELETE");
   if (id === page.currentSessionId) commit(ANONYMOUS);
+}
+
+/** Creates a passkey on this browser's authenticator and registers it for the signed-in user; null when the user cancelled. */
+export async function registerPasskey(name?: string, options?: RequestOptions): Promise<PasskeyInfo | null> {
+  const json = await call<PublicKeyCredentialCreationOptionsJSON>("/passkeys/register/options", options);
+  const { ceremony, creationOptions } = await import("./login-extras.js");
+  const credential = await ceremony(() => navigator.credentials.create({ publicKey: creationOptions(json) }));
+  return credential && call<PasskeyInfo>("/passkeys", options, "POST", { credential, ...(name && { name }) });
+}
+
+/** The signed-in user's passkeys. */
+export async function listPasskeys(options?: RequestOptions): Promise<PasskeyInfo[]> {
+  return (await call<{ passkeys: PasskeyInfo[] }>("/passkeys", options, "GET")).passkeys;
+}
+
+/** Removes one of the signed-in user's passkeys. */
+export async function removePasskey(id: string, options?: RequestOptions): Promise<void> {
+  await call(`/passkeys/${encodeURIComponent(id)}`, options, "DELETE");
 }

@@ -33,6 +33,20 @@ export const accountEnglish: Readonly<Record<AccountMessageKey, string>> = {
   password_changed: "Your password is changed, and your other sessions are signed out.",
   current_password_wrong: "This is not your current password.",
   not_found: "This is not available here.",
+  passkeys_heading: "Passkeys",
+  passkeys_none: "No passkeys yet.",
+  passkey_created_at: "Added: {time}",
+  passkey_last_used_at: "Last used: {time}",
+  passkey_never_used: "Not used yet",
+  passkey_name_label: "Passkey name (optional)",
+  passkey_add: "Add a passkey",
+  passkey_added: "Passkey added: you can sign in with it.",
+  passkey_remove: "Remove",
+  passkey_remove_confirm: "Remove the passkey “{name}”? It will no longer sign you in.",
+  passkey_removed: "The passkey is removed.",
+  passkey_gone: "That passkey was already removed.",
+  passkey_invalid: "The passkey could not be added. Try again.",
+  passkey_exists: "This device already has a passkey for your account.",
 };
 
 addEnglish(accountEnglish);

@@ -58,6 +58,26 @@ export interface SessionInfo {
   userAgent?: string | null;
 }
 
+/** One of the signed-in user's passkeys, as `listPasskeys()` reports it. */
+export interface PasskeyInfo {
+  /** The id for `removePasskey()`. */
+  id: string;
+  /** What the user named it (the auth service names an unnamed one). */
+  name: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601; null until it first signs in. */
+  lastUsedAt: string | null;
+}
+
+/** How `loginWithPasskey()` asks the browser. */
+export interface PasskeyLoginOptions extends RequestOptions {
+  /** Offer the passkeys in the autofill of an input with `autocomplete="username webauthn"` (conditional mediation) instead of a dialog; resolves null at once where the browser cannot. */
+  conditional?: boolean;
+  /** Aborts the pending ceremony (then the call resolves null). */
+  signal?: AbortSignal;
+}
+
 export interface PasswordReset {
   /** The token of the reset link. */
   token: string;
@@ -106,7 +126,7 @@ export interface RequestOptions {
  * Every message key of a locale: UI strings, the session server's error codes, and its violation
  * codes (a violation `{field, code}` is shown as `<field>_<code>` when that key exists, else `<code>`).
  */
-export type MessageKey = CoreMessageKey | AccountMessageKey;
+export type MessageKey = CoreMessageKey | AccountMessageKey | PasskeyMessageKey;
 
 /** The texts of the four original elements and of the common error codes: built into the entry. */
 export type CoreMessageKey =
@@ -178,7 +198,24 @@ export type AccountMessageKey =
   | "password_submit"
   | "password_changed"
   | "current_password_wrong"
-  | "not_found";
+  | "not_found"
+  | "passkeys_heading"
+  | "passkeys_none"
+  | "passkey_created_at"
+  | "passkey_last_used_at"
+  | "passkey_never_used"
+  | "passkey_name_label"
+  | "passkey_add"
+  | "passkey_added"
+  | "passkey_remove"
+  | "passkey_remove_confirm"
+  | "passkey_removed"
+  | "passkey_gone"
+  | "passkey_invalid"
+  | "passkey_exists";
+
+/** The texts of a passkey sign-in (`<auth-login>`'s button and what it may say): they come with the WebAuthn code, which loads when the server offers passkeys. */
+export type PasskeyMessageKey = "passkey_login" | "passkey_refused" | "passkey_failed";
 
 export type Messages = Record<MessageKey, string>;
 
@@ -238,6 +275,18 @@ export declare function changePassword(change: PasswordChange, options?: Request
 export declare function listSessions(options?: RequestOptions): Promise<SessionInfo[]>;
 /** Ends one of the user's sessions on every instance at once; ending this browser's own is a logout. */
 export declare function revokeSession(id: string, options?: RequestOptions): Promise<void>;
+/**
+ * Signs in with a passkey of this browser's authenticators, and updates the session like `login()`.
+ * Resolves null when the user cancels, the ceremony times out or `signal` aborts it (nothing to
+ * announce); throws `invalid_credentials` (401) when the server refuses the passkey.
+ */
+export declare function loginWithPasskey(options?: PasskeyLoginOptions): Promise<SessionState | null>;
+/** Creates a passkey for the signed-in user on this browser's authenticator and registers it under `name`; null when the user cancels. Throws `passkey_invalid` (400), `passkey_exists` (this authenticator has one already). */
+export declare function registerPasskey(name?: string, options?: RequestOptions): Promise<PasskeyInfo | null>;
+/** The signed-in user's passkeys. */
+export declare function listPasskeys(options?: RequestOptions): Promise<PasskeyInfo[]>;
+/** Removes one of the signed-in user's passkeys: it signs in no more. Throws `not_found` (404) for one that is not (or no longer) theirs. */
+export declare function removePasskey(id: string, options?: RequestOptions): Promise<void>;
 
 // The elements: generated from their JSDoc.
 
@@ -245,6 +294,12 @@ export interface AuthSessionRevokedDetail {
   id: string | null;
   current: boolean;
   revoked: number;
+}
+export interface AuthPasskeyAddedDetail {
+  passkey: PasskeyInfo;
+}
+export interface AuthPasskeyRemovedDetail {
+  id: string;
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface AuthPasswordChangedDetail {}
@@ -270,6 +325,8 @@ export interface AuthEmailVerifiedDetail {}
 /** Events of the elements (all bubble and are composed) and `auth-session-expired` (on `document`). */
 export interface AuthElementsEventMap extends AuthStoreEventMap {
   "auth-session-revoked": CustomEvent<AuthSessionRevokedDetail>;
+  "auth-passkey-added": CustomEvent<AuthPasskeyAddedDetail>;
+  "auth-passkey-removed": CustomEvent<AuthPasskeyRemovedDetail>;
   "auth-password-changed": CustomEvent<AuthPasswordChangedDetail>;
   "auth-error": CustomEvent<AuthErrorDetail>;
   "auth-login": CustomEvent<AuthLoginDetail>;
@@ -308,11 +365,11 @@ export interface AuthFormElement extends AuthElementBase {
   minPasswordLength: number;
 }
 
-/** `<auth-account>`: The signed-in user's sessions (`GET <endpoint>/sessions`, sign out one or every other) and a password change (`POST <endpoint>/password`). */
+/** `<auth-account>`: The signed-in user's sessions (`GET <endpoint>/sessions`, sign out one or every other), passkeys (`GET <endpoint>/passkeys`, add, remove) and a password change (`POST <endpoint>/password`). */
 export interface AuthAccountElement extends AuthElementBase {
   /** Attribute `endpoint`: the session server's auth base URL. Default: `<meta name="auth-endpoint">` content, else `/auth`. */
   endpoint: string | undefined;
-  /** Attribute `sections`: which sections to show, space-separated: `sessions`, `passkeys` (comes with passkey support; shows nothing yet), `password`; they appear in that order. Default: `sessions passkeys password`. */
+  /** Attribute `sections`: which sections to show, space-separated: `sessions`, `passkeys` (shown when `GET <endpoint>/config` says the server offers them; adding one needs a browser with WebAuthn), `password`; they appear in that order. Default: `sessions passkeys password`. */
   sections: string | undefined;
 }
 

@@ -9,7 +9,18 @@ import "./auth-signup/auth-signup.js";
 import "./auth-logout/auth-logout.js";
 import "./auth-gate/auth-gate.js";
 import "./lazy-elements.js";
-import { changePassword, listSessions, requestPasswordReset, resetPassword, revokeSession, verifyEmail } from "./account-api.js";
+import {
+  changePassword,
+  listPasskeys,
+  listSessions,
+  loginWithPasskey,
+  registerPasskey,
+  removePasskey,
+  requestPasswordReset,
+  resetPassword,
+  revokeSession,
+  verifyEmail,
+} from "./account-api.js";
 import { resendVerification } from "./resend-verification.js";
 import { config } from "./config-store.js";
 import { configure } from "./configure.js";
@@ -21,11 +32,15 @@ export {
   changePassword,
   config,
   configure,
+  listPasskeys,
   listSessions,
   login,
+  loginWithPasskey,
   logout,
   messages,
   refreshSession,
+  registerPasskey,
+  removePasskey,
   requestPasswordReset,
   resendVerification,
   resetPassword,
@@ -52,3 +67,7 @@ resendVerification satisfies typeof Public.resendVerification;
 changePassword satisfies typeof Public.changePassword;
 listSessions satisfies typeof Public.listSessions;
 revokeSession satisfies typeof Public.revokeSession;
+loginWithPasskey satisfies typeof Public.loginWithPasskey;
+registerPasskey satisfies typeof Public.registerPasskey;
+listPasskeys satisfies typeof Public.listPasskeys;
+removePasskey satisfies typeof Public.removePasskey;

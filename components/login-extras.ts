@@ -1,11 +1,15 @@
 // <auth-login>'s extras (dist/chunks/login-extras.js): what only some login forms show, loaded
-// once GET /config offers it: the "Continue with <provider>" buttons. A chunk of its own, small,
-// rather than part of the newer elements' one: a page that uses only the four original elements
-// downloads this, and none of those (design.md, "Size"; scripts/check-size.mjs counts it).
+// once GET /config offers it: the "Continue with <provider>" buttons, and a passkey sign-in (the
+// button and the e-mail field's autofill: webauthn.ts, whose ceremony code a passkey's
+// registration in account-actions.ts borrows from here). A chunk of its own, small, rather than
+// part of the newer elements' one: a page that uses only the four original elements downloads
+// this, and none of those (design.md, "Size"; scripts/check-size.mjs counts it).
 import { mount, unmount } from "svelte";
 import type { AuthConfig } from "./auth-elements.js";
 import { endpointFor } from "./session-store.js";
 import ProviderButton from "./auth-form/provider-button.svelte";
+
+export { ceremony, creationOptions, loginWithPasskey, passkeyEnglish, passkeyForm } from "./webauthn.js";
 
 /**
  * Leaves the page for the provider `id` (one GET /config lists: a plain name, nothing to encode)

@@ -7,10 +7,11 @@ const LOCALES = ["nl", "de", "fr", "es", "pt-BR", "ar"];
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 
-/** Every English text: the entry's, and the newer elements' (in their chunk). */
+/** Every English text: the entry's, the newer elements' (in their chunk) and a passkey sign-in's (in <auth-login>'s extras). */
 async function allEnglish(): Promise<Record<string, string>> {
-  const chunk = (await import("/dist/chunks/account-elements.js" as string)) as { accountEnglish: Record<string, string> };
-  return { ...messages.en, ...chunk.accountEnglish };
+  const chunk = (await import("/dist/chunks/account-elements.js" as string)) as Record<"accountEnglish", Record<string, string>>;
+  const extras = (await import("/dist/chunks/login-extras.js" as string)) as Record<"passkeyEnglish", Record<string, string>>;
+  return { ...messages.en, ...chunk.accountEnglish, ...extras.passkeyEnglish };
 }
 
 /** The resources a frame's document fetched whose URL contains `part`. */
@@ -69,7 +70,8 @@ describe("messages", () => {
     for (const code of codes) expect(messages.en, code).to.have.property(code);
     // The codes only the newer elements' routes return come with their chunk.
     const en = await allEnglish();
-    for (const code of ["reset_token_invalid", "verification_token_invalid", "not_found"]) expect(en, code).to.have.property(code);
+    for (const code of ["reset_token_invalid", "verification_token_invalid", "not_found", "passkey_invalid"])
+      expect(en, code).to.have.property(code);
   });
 
   it("are read-only", () => {

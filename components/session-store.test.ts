@@ -59,6 +59,10 @@ describe("session store", () => {
       "changePassword",
       "listSessions",
       "revokeSession",
+      "loginWithPasskey",
+      "registerPasskey",
+      "listPasskeys",
+      "removePasskey",
     );
     // Besides these, the entry exports internal bindings under one- or two-letter names: what the
     // newer elements' chunks import back from it (untyped, not part of the API).

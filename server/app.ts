@@ -136,6 +136,7 @@ export function createApp(deps: AppDeps): SessionServerApp {
       body: jsonBody(config.bodyLimitBytes),
       sessionCheck,
       metrics,
+      passkeyChallenges: new BrowserBoundEntries(backend.kv, { secure: config.cookieSecure, purpose: "passkey" }),
       oidc: {
         clients: oidc,
         tokens: providerTokens,

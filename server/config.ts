@@ -48,6 +48,8 @@ export type ReferenceServiceConfig = Pick<
   | "smtpUrl"
   | "mailFrom"
   | "requireEmailVerification"
+  | "webauthnRpId"
+  | "webauthnOrigins"
 > & {
   /** LINK_ORIGINS as given; empty: derived at start from the link URLs (start.ts). */
   linkOrigins: string[];
@@ -511,6 +513,8 @@ export function loadConfig(env: Env = process.env): Config {
       mailFrom: own.mailFrom,
       requireEmailVerification: own.requireEmailVerification,
       linkOrigins: own.linkOrigins,
+      webauthnRpId: own.webauthnRpId,
+      webauthnOrigins: own.webauthnOrigins,
     };
   }
   const featuresRaw = get("AUTH_FEATURES");

@@ -66,6 +66,31 @@ export function referenceLinkOrigins(config: Config, ownOrigin: string): string[
   return [...origins];
 }
 
+/**
+ * The relying party of the in-process reference service: WEBAUTHN_ORIGINS when given; else the origins browsers use
+ * (PUBLIC_ORIGIN, or this server's own origin and ALLOWED_ORIGINS) that can hold a passkey: https, or http on
+ * localhost, a loopback address counting as localhost (WebAuthn refuses IP addresses). The RP id: WEBAUTHN_RP_ID, else
+ * the first of those origins' host.
+ */
+export function referenceWebauthn(config: Config, ownOrigin: string): { rpId: string | undefined; origins: string[] | undefined } {
+  const reference = config.referenceService;
+  if (reference?.webauthnOrigins !== undefined) return { rpId: reference.webauthnRpId, origins: reference.webauthnOrigins };
+  const candidates = new Set<string>();
+  for (const origin of config.publicOrigin !== undefined ? [config.publicOrigin] : [ownOrigin, ...config.allowedOrigins]) {
+    const url = new URL(origin);
+    if (["127.0.0.1", "[::1]", "0.0.0.0", "[::]"].includes(url.hostname)) url.hostname = "localhost";
+    // An IP address can be no RP id: such an origin cannot hold a passkey (and must not stop a start without them).
+    const address = /^[\d.]+$/.test(url.hostname) || url.hostname.startsWith("[");
+    if (!address && (url.protocol === "https:" || url.hostname === "localhost")) candidates.add(url.origin);
+  }
+  const rpId = reference?.webauthnRpId ?? (candidates.size > 0 ? new URL([...candidates][0]!).hostname : undefined);
+  const origins = [...candidates].filter((origin) => {
+    const host = new URL(origin).hostname;
+    return rpId === undefined || host === rpId || host.endsWith(`.${rpId}`);
+  });
+  return { rpId, origins: origins.length > 0 ? origins : undefined };
+}
+
 /** The dev mailbox's directory (DATA_DIR/mail/) when the in-process reference service writes its mails there (no SMTP_URL). */
 export function devMailboxDir(config: Config): string | undefined {
   return config.referenceService && config.referenceService.smtpUrl === undefined ? path.join(config.dataDir, "mail") : undefined;
@@ -108,6 +133,7 @@ export async function startSessionServer(config: Config, options: StartOptions =
   try {
     const reference = config.referenceService;
     if (reference) {
+      const webauthn = referenceWebauthn(config, url);
       embeddedAuthService = await startAuthService({
         dataDir: path.join(config.dataDir, "auth-service"),
         port: 0,
@@ -122,6 +148,8 @@ export async function startSessionServer(config: Config, options: StartOptions =
         mailDir: devMailboxDir(config) ?? path.join(config.dataDir, "mail"),
         linkOrigins: referenceLinkOrigins(config, url),
         requireEmailVerification: reference.requireEmailVerification,
+        webauthnRpId: webauthn.rpId,
+        webauthnOrigins: webauthn.origins,
         onError: (error) => logger.error({ event: "auth_service_error", cause: (error as Error).message }, "reference auth service error"),
         log: (line) => logger.info({ event: "dev_mailbox" }, line),
       });

@@ -73,6 +73,23 @@ const ar: Messages = {
   current_password_wrong: "هذه ليست كلمة المرور الحالية.",
   not_found: "هذا غير متاح هنا.",
   continue_with: "المتابعة باستخدام {provider}",
+  passkeys_heading: "مفاتيح المرور",
+  passkeys_none: "ليست لديك مفاتيح مرور بعد.",
+  passkey_created_at: "أُضيف: {time}",
+  passkey_last_used_at: "آخر استخدام: {time}",
+  passkey_never_used: "لم يُستخدم بعد",
+  passkey_name_label: "اسم مفتاح مرور جديد (اختياري)",
+  passkey_add: "إضافة مفتاح مرور",
+  passkey_added: "تمت إضافة مفتاح المرور: يمكنك تسجيل الدخول به الآن.",
+  passkey_remove: "إزالة",
+  passkey_remove_confirm: "هل تريد إزالة مفتاح المرور «{name}»؟ لن تتمكن بعدها من تسجيل الدخول به.",
+  passkey_removed: "تمت إزالة مفتاح المرور.",
+  passkey_gone: "كان مفتاح المرور هذا قد أُزيل من قبل.",
+  passkey_invalid: "تعذّرت إضافة مفتاح المرور هذا. حاول مرة أخرى.",
+  passkey_exists: "يحتوي هذا الجهاز بالفعل على مفتاح مرور لحسابك.",
+  passkey_login: "تسجيل الدخول بمفتاح مرور",
+  passkey_refused: "لم يُقبل مفتاح المرور هذا. جرّب مفتاحًا آخر أو سجّل الدخول بكلمة المرور.",
+  passkey_failed: "تعذّر على هذا الجهاز استخدام مفتاح مرور الآن. حاول مرة أخرى أو سجّل الدخول بطريقة أخرى.",
 };
 
 export default ar;

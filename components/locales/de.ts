@@ -72,6 +72,23 @@ const de: Messages = {
   current_password_wrong: "Das ist nicht Ihr aktuelles Passwort.",
   not_found: "Das ist hier nicht verfügbar.",
   continue_with: "Weiter mit {provider}",
+  passkeys_heading: "Passkeys",
+  passkeys_none: "Sie haben noch keine Passkeys.",
+  passkey_created_at: "Hinzugefügt: {time}",
+  passkey_last_used_at: "Zuletzt verwendet: {time}",
+  passkey_never_used: "Noch nicht verwendet",
+  passkey_name_label: "Name eines neuen Passkeys (optional)",
+  passkey_add: "Passkey hinzufügen",
+  passkey_added: "Ihr Passkey ist hinzugefügt: Sie können sich damit anmelden.",
+  passkey_remove: "Entfernen",
+  passkey_remove_confirm: "Den Passkey „{name}“ entfernen? Sie können sich dann nicht mehr damit anmelden.",
+  passkey_removed: "Der Passkey ist entfernt.",
+  passkey_gone: "Dieser Passkey war bereits entfernt.",
+  passkey_invalid: "Dieser Passkey konnte nicht hinzugefügt werden. Versuchen Sie es erneut.",
+  passkey_exists: "Dieses Gerät hat bereits einen Passkey für Ihr Konto.",
+  passkey_login: "Mit einem Passkey anmelden",
+  passkey_refused: "Dieser Passkey wurde nicht akzeptiert. Versuchen Sie einen anderen oder melden Sie sich mit Ihrem Passwort an.",
+  passkey_failed: "Dieses Gerät konnte gerade keinen Passkey verwenden. Versuchen Sie es erneut oder melden Sie sich anders an.",
 };
 
 export default de;

@@ -71,6 +71,23 @@ const es: Messages = {
   current_password_wrong: "Esa no es tu contraseña actual.",
   not_found: "Esto no está disponible aquí.",
   continue_with: "Continuar con {provider}",
+  passkeys_heading: "Llaves de acceso",
+  passkeys_none: "Todavía no tienes llaves de acceso.",
+  passkey_created_at: "Añadida: {time}",
+  passkey_last_used_at: "Último uso: {time}",
+  passkey_never_used: "Aún no se ha usado",
+  passkey_name_label: "Nombre de una nueva llave de acceso (opcional)",
+  passkey_add: "Añadir una llave de acceso",
+  passkey_added: "Tu llave de acceso se añadió: ya puedes iniciar sesión con ella.",
+  passkey_remove: "Eliminar",
+  passkey_remove_confirm: "¿Eliminar la llave de acceso «{name}»? Ya no podrás iniciar sesión con ella.",
+  passkey_removed: "La llave de acceso se eliminó.",
+  passkey_gone: "Esa llave de acceso ya se había eliminado.",
+  passkey_invalid: "No se pudo añadir esta llave de acceso. Inténtalo de nuevo.",
+  passkey_exists: "Este dispositivo ya tiene una llave de acceso para tu cuenta.",
+  passkey_login: "Iniciar sesión con una llave de acceso",
+  passkey_refused: "No se aceptó esta llave de acceso. Prueba otra o inicia sesión con tu contraseña.",
+  passkey_failed: "Este dispositivo no pudo usar una llave de acceso ahora. Inténtalo de nuevo o inicia sesión de otra forma.",
 };
 
 export default es;

@@ -72,6 +72,23 @@ const fr: Messages = {
   current_password_wrong: "Ce n’est pas votre mot de passe actuel.",
   not_found: "Ce contenu n’est pas disponible ici.",
   continue_with: "Continuer avec {provider}",
+  passkeys_heading: "Clés d’accès",
+  passkeys_none: "Vous n’avez pas encore de clé d’accès.",
+  passkey_created_at: "Ajoutée : {time}",
+  passkey_last_used_at: "Dernière utilisation : {time}",
+  passkey_never_used: "Pas encore utilisée",
+  passkey_name_label: "Nom d’une nouvelle clé d’accès (facultatif)",
+  passkey_add: "Ajouter une clé d’accès",
+  passkey_added: "Votre clé d’accès est ajoutée : vous pouvez vous connecter avec.",
+  passkey_remove: "Supprimer",
+  passkey_remove_confirm: "Supprimer la clé d’accès « {name} » ? Vous ne pourrez plus vous connecter avec.",
+  passkey_removed: "La clé d’accès est supprimée.",
+  passkey_gone: "Cette clé d’accès avait déjà été supprimée.",
+  passkey_invalid: "Cette clé d’accès n’a pas pu être ajoutée. Réessayez.",
+  passkey_exists: "Cet appareil a déjà une clé d’accès pour votre compte.",
+  passkey_login: "Se connecter avec une clé d’accès",
+  passkey_refused: "Cette clé d’accès n’a pas été acceptée. Essayez-en une autre, ou connectez-vous avec votre mot de passe.",
+  passkey_failed: "Cet appareil n’a pas pu utiliser de clé d’accès pour l’instant. Réessayez, ou connectez-vous autrement.",
 };
 
 export default fr;

@@ -70,6 +70,23 @@ const nl: Messages = {
   current_password_wrong: "Dit is niet je huidige wachtwoord.",
   not_found: "Dit is hier niet beschikbaar.",
   continue_with: "Doorgaan met {provider}",
+  passkeys_heading: "Passkeys",
+  passkeys_none: "Je hebt nog geen passkeys.",
+  passkey_created_at: "Toegevoegd: {time}",
+  passkey_last_used_at: "Laatst gebruikt: {time}",
+  passkey_never_used: "Nog niet gebruikt",
+  passkey_name_label: "Naam van een nieuwe passkey (optioneel)",
+  passkey_add: "Passkey toevoegen",
+  passkey_added: "Je passkey is toegevoegd: je kunt er nu mee inloggen.",
+  passkey_remove: "Verwijderen",
+  passkey_remove_confirm: "De passkey “{name}” verwijderen? Je kunt er dan niet meer mee inloggen.",
+  passkey_removed: "De passkey is verwijderd.",
+  passkey_gone: "Die passkey was al verwijderd.",
+  passkey_invalid: "Deze passkey kon niet worden toegevoegd. Probeer het opnieuw.",
+  passkey_exists: "Dit apparaat heeft al een passkey voor je account.",
+  passkey_login: "Inloggen met een passkey",
+  passkey_refused: "Deze passkey werd niet geaccepteerd. Probeer een andere, of log in met je wachtwoord.",
+  passkey_failed: "Dit apparaat kon nu geen passkey gebruiken. Probeer het opnieuw, of log op een andere manier in.",
 };
 
 export default nl;

@@ -71,6 +71,23 @@ const ptBR: Messages = {
   current_password_wrong: "Esta não é sua senha atual.",
   not_found: "Isto não está disponível aqui.",
   continue_with: "Continuar com {provider}",
+  passkeys_heading: "Chaves de acesso",
+  passkeys_none: "Você ainda não tem chaves de acesso.",
+  passkey_created_at: "Adicionada: {time}",
+  passkey_last_used_at: "Último uso: {time}",
+  passkey_never_used: "Ainda não usada",
+  passkey_name_label: "Nome de uma nova chave de acesso (opcional)",
+  passkey_add: "Adicionar uma chave de acesso",
+  passkey_added: "Sua chave de acesso foi adicionada: você já pode entrar com ela.",
+  passkey_remove: "Remover",
+  passkey_remove_confirm: "Remover a chave de acesso “{name}”? Você não poderá mais entrar com ela.",
+  passkey_removed: "A chave de acesso foi removida.",
+  passkey_gone: "Essa chave de acesso já tinha sido removida.",
+  passkey_invalid: "Não foi possível adicionar esta chave de acesso. Tente novamente.",
+  passkey_exists: "Este dispositivo já tem uma chave de acesso para sua conta.",
+  passkey_login: "Entrar com uma chave de acesso",
+  passkey_refused: "Esta chave de acesso não foi aceita. Tente outra ou entre com sua senha.",
+  passkey_failed: "Este dispositivo não conseguiu usar uma chave de acesso agora. Tente novamente ou entre de outra forma.",
 };
 
 export default ptBR;

@@ -1,6 +1,6 @@
 // The one client of the external auth service (API Platform contract, every dialect in
-// auth-api-contract.md, and its extensions 5-7: password reset on the forgot-password bundle's
-// routes, e-mail verification, password change). It speaks JSON-LD, bounds every call by
+// auth-api-contract.md, and its extensions 5-8: password reset on the forgot-password bundle's
+// routes, e-mail verification, password change, passkeys). It speaks JSON-LD, bounds every call by
 // AUTH_TIMEOUT_MS, and maps every answer to a value or an ApiError with our codes, so no upstream
 // text ever reaches a browser.
 import { Pool } from "undici";
@@ -22,7 +22,20 @@ export interface RefreshTokenGrant {
   user: UserRef;
   /** Whether the e-mail address is verified, when the answer says (the reference service's `verified`). */
   verified?: boolean;
+  /** The user's e-mail address, when the answer names it (the reference service's `email`). */
+  email?: string;
 }
+
+/** A passkey as the user's list shows it (never its key or credential id). */
+export interface PasskeyInfo {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** WebAuthn options JSON (`PublicKeyCredentialCreationOptionsJSON` or `…RequestOptionsJSON`), relayed as is. */
+export type WebAuthnOptions = Record<string, unknown>;
 
 export interface Jwt {
   token: string;
@@ -30,6 +43,8 @@ export interface Jwt {
   expiresAt: number;
   /** The answer's `verified` (or the JWT's `email_verified`), when the auth service reports it. */
   verified?: boolean;
+  /** The answer's `email` (or the JWT's), when the auth service reports it. */
+  email?: string;
 }
 
 /** Where a mailed link goes, and in which language its mail is written (a BCP 47 tag or an Accept-Language value). */
@@ -96,24 +111,7 @@ export class AuthServiceClient {
   /** `POST /api/refresh_tokens`: logs in. Any 4xx that is not a violation list is invalid_credentials. */
   async createRefreshToken(email: string, password: string): Promise<RefreshTokenGrant> {
     const response = await this.call("POST", "/api/refresh_tokens", { body: { email, password } });
-    if (response.status === 201 || response.status === 200) {
-      const body = response.body as Record<string, unknown> | null;
-      const token = body?.token;
-      const user = body?.user;
-      const iri = body?.["@id"];
-      const userIri =
-        typeof user === "string"
-          ? user
-          : typeof (user as { "@id"?: unknown } | null)?.["@id"] === "string"
-            ? (user as { "@id": string })["@id"]
-            : undefined;
-      if (typeof token === "string" && token.length > 0 && typeof iri === "string" && userIri) {
-        const grant: RefreshTokenGrant = { token, iri: this.sameOriginPath(iri), user: this.userRef(userIri) };
-        if (typeof body?.verified === "boolean") grant.verified = body.verified;
-        return grant;
-      }
-      throw this.unexpected("login", response.status);
-    }
+    if (response.status === 201 || response.status === 200) return this.grantOf(response, "login");
     // Only ever said for the right password (extension 6): a wrong one is the ordinary failure below.
     if (response.status === 403 && codeOf(response.body) === "email_not_verified") throw new ApiError(403, "email_not_verified");
     if (response.status >= 400 && response.status < 500) {
@@ -122,6 +120,74 @@ export class AuthServiceClient {
       throw new ApiError(401, "invalid_credentials");
     }
     throw this.failure(response.status, "login");
+  }
+
+  /**
+   * `POST /api/refresh_tokens` `{passkey}` (extension 8): logs in with a WebAuthn assertion. Every 4xx (unknown
+   * credential, bad signature, spent or foreign challenge, wrong origin) is one invalid_credentials.
+   */
+  async createRefreshTokenWithPasskey(assertion: Record<string, unknown>): Promise<RefreshTokenGrant> {
+    const response = await this.call("POST", "/api/refresh_tokens", { body: { passkey: assertion } });
+    if (response.status === 201 || response.status === 200) return this.grantOf(response, "passkey login");
+    if (response.status === 403 && codeOf(response.body) === "email_not_verified") throw new ApiError(403, "email_not_verified");
+    if (response.status >= 400 && response.status < 500) throw new ApiError(401, "invalid_credentials");
+    throw this.failure(response.status, "passkey login");
+  }
+
+  /** `POST /api/passkey_authentication_options`: request options for a discoverable credential. */
+  async passkeyAuthenticationOptions(): Promise<WebAuthnOptions> {
+    const response = await this.call("POST", "/api/passkey_authentication_options", { body: {} });
+    if (response.status === 200 || response.status === 201) return this.optionsOf(response, "passkey options");
+    throw this.failure(response.status, "passkey options");
+  }
+
+  /** `POST /api/passkey_registration_options` with `REFRESH-TOKEN`: creation options. RefreshTokenRejected on 401/403/404. */
+  async passkeyRegistrationOptions(refreshToken: string): Promise<WebAuthnOptions> {
+    const response = await this.call("POST", "/api/passkey_registration_options", { refreshToken, body: {} });
+    if (response.status === 200 || response.status === 201) return this.optionsOf(response, "passkey registration options");
+    this.rejectedToken(response.status);
+    throw this.failure(response.status, "passkey registration options");
+  }
+
+  /** `POST /api/passkeys` `{credential, name}` with `REFRESH-TOKEN`: 400 passkey_invalid when it does not verify. */
+  async registerPasskey(refreshToken: string, credential: Record<string, unknown>, name: string | undefined): Promise<PasskeyInfo> {
+    const response = await this.call("POST", "/api/passkeys", {
+      refreshToken,
+      body: { credential, ...(name !== undefined ? { name } : {}) },
+    });
+    if (response.status === 201 || response.status === 200) {
+      const passkey = passkeyInfo(response.body);
+      if (passkey) return passkey;
+      throw this.unexpected("passkey", response.status);
+    }
+    if (response.status === 400 || response.status === 422) throw new ApiError(400, "passkey_invalid");
+    this.rejectedToken(response.status);
+    throw this.failure(response.status, "passkey registration");
+  }
+
+  /** `GET /api/passkeys` with `REFRESH-TOKEN`: the caller's passkeys (`member` or `hydra:member`). */
+  async listPasskeys(refreshToken: string): Promise<PasskeyInfo[]> {
+    const response = await this.call("GET", "/api/passkeys", { refreshToken });
+    if (response.status === 200) {
+      const body = response.body as Record<string, unknown> | null;
+      const members = body?.member ?? body?.["hydra:member"] ?? (Array.isArray(body) ? body : undefined);
+      if (Array.isArray(members)) {
+        const passkeys = members.map(passkeyInfo);
+        if (passkeys.every((one): one is PasskeyInfo => one !== undefined)) return passkeys;
+      }
+      throw this.unexpected("passkey list", response.status);
+    }
+    this.rejectedToken(response.status);
+    throw this.failure(response.status, "passkey list");
+  }
+
+  /** `DELETE /api/passkeys/<id>` with `REFRESH-TOKEN`: 404 not_found when it is not the caller's. */
+  async deletePasskey(refreshToken: string, id: string): Promise<void> {
+    const response = await this.call("DELETE", `/api/passkeys/${encodeURIComponent(id)}`, { refreshToken });
+    if (response.status === 204 || response.status === 200) return;
+    if (response.status === 404) throw new ApiError(404, "not_found");
+    this.rejectedToken(response.status);
+    throw this.failure(response.status, "passkey removal");
   }
 
   /** `GET /api/users/<id>` with `REFRESH-TOKEN`: a fresh JWT. Throws RefreshTokenRejected on 401/403/404. */
@@ -141,6 +207,8 @@ export class AuthServiceClient {
       const jwt: Jwt = { token, expiresAt: typeof exp === "number" ? exp * 1000 : Date.now() + JWT_FALLBACK_LIFETIME_MS };
       const verified = typeof body?.verified === "boolean" ? body.verified : claims.email_verified;
       if (typeof verified === "boolean") jwt.verified = verified;
+      const email = typeof body?.email === "string" ? body.email : claims.email;
+      if (typeof email === "string" && email !== "") jwt.email = email;
       return jwt;
     }
     if (response.status === 401 || response.status === 403 || response.status === 404) {
@@ -252,6 +320,42 @@ export class AuthServiceClient {
     );
   }
 
+  /** The refresh-token answer of a login (password or passkey) as a grant. */
+  private grantOf(response: UpstreamResponse, operation: string): RefreshTokenGrant {
+    const body = response.body as Record<string, unknown> | null;
+    const token = body?.token;
+    const user = body?.user;
+    const iri = body?.["@id"];
+    const userIri =
+      typeof user === "string"
+        ? user
+        : typeof (user as { "@id"?: unknown } | null)?.["@id"] === "string"
+          ? (user as { "@id": string })["@id"]
+          : undefined;
+    if (typeof token === "string" && token.length > 0 && typeof iri === "string" && userIri) {
+      const grant: RefreshTokenGrant = { token, iri: this.sameOriginPath(iri), user: this.userRef(userIri) };
+      if (typeof body?.verified === "boolean") grant.verified = body.verified;
+      const email = body?.email ?? (user as { email?: unknown } | null)?.email;
+      if (typeof email === "string" && email !== "") grant.email = email;
+      return grant;
+    }
+    throw this.unexpected(operation, response.status);
+  }
+
+  /** WebAuthn options from an answer: a JSON object with a challenge, without JSON-LD's own keys. */
+  private optionsOf(response: UpstreamResponse, operation: string): WebAuthnOptions {
+    const body = response.body;
+    if (!body || typeof body !== "object" || Array.isArray(body) || typeof (body as { challenge?: unknown }).challenge !== "string") {
+      throw this.unexpected(operation, response.status);
+    }
+    return Object.fromEntries(Object.entries(body).filter(([key]) => !key.startsWith("@")));
+  }
+
+  /** A refresh token the auth service no longer takes (401/403/404) ends the session: RefreshTokenRejected. */
+  private rejectedToken(status: number): void {
+    if (status === 401 || status === 403 || status === 404) throw new RefreshTokenRejected(status);
+  }
+
   private userRef(iri: string): UserRef {
     const path = this.sameOriginPath(iri);
     const id = decodeURIComponent(path.split("/").filter(Boolean).pop() ?? "");
@@ -319,6 +423,15 @@ export class AuthServiceClient {
 /** The top-level `code` of an error body (hydra or problem+json), which the extensions use. */
 function codeOf(body: unknown): unknown {
   return body && typeof body === "object" ? (body as { code?: unknown }).code : undefined;
+}
+
+/** A passkey resource (extension 8) as the list shows it, or undefined when it is not one. */
+function passkeyInfo(value: unknown): PasskeyInfo | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const { id, name, createdAt, lastUsedAt } = value as Record<string, unknown>;
+  if (typeof id !== "string" || typeof name !== "string" || typeof createdAt !== "string") return undefined;
+  if (lastUsedAt !== null && lastUsedAt !== undefined && typeof lastUsedAt !== "string") return undefined;
+  return { id, name, createdAt, lastUsedAt: lastUsedAt ?? null };
 }
 
 function langOf(link: LinkRequest): { lang?: string } {

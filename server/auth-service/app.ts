@@ -1,5 +1,5 @@
-// The HTTP routes of the reference auth service (users, refresh tokens, JWTs, JWKS, and the account-lifecycle
-// extensions of account.ts) in the current API Platform dialect.
+// The HTTP routes of the reference auth service (users, refresh tokens, JWTs, JWKS, the account-lifecycle
+// extensions of account.ts and the passkeys of passkeys.ts) in the current API Platform dialect.
 // Threat model: callers are untrusted; a refresh token is the only credential after login, so it is checked by hash,
 // in constant time, before anything user-specific is revealed (caller.ts); 5xx answers carry no detail; work that
 // depends on whether an account exists and is slow (mail) runs after the answer, from the outbox.
@@ -10,6 +10,7 @@ import { INVALID_REFRESH_TOKEN, authenticatedCaller, nowSeconds, refreshTokenHea
 import { issueJwt, type JwtSettings } from "./jwt.js";
 import { pickLanguage } from "./mail/messages.js";
 import type { Outbox } from "./mail/outbox.js";
+import { createPasskeyHandlers } from "./passkeys.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { hashRefreshToken, newRefreshToken, refreshTokenHashesEqual } from "./refresh-token.js";
 import { readObject } from "./request-body.js";
@@ -28,6 +29,8 @@ export interface AuthServiceContext extends AccountSettings {
   /** A hash of a password nobody knows (createDummyHash): unknown e-mails are verified against it at full scrypt cost. */
   dummyHash: string;
   outbox: Outbox;
+  /** The WebAuthn relying party: WEBAUTHN_RP_ID, the name authenticators show, WEBAUTHN_ORIGINS. */
+  webauthn: { rpId: string; rpName: string; origins: readonly string[] };
   /** Where unexpected errors go; the client only ever sees a generic 500. */
   onError(error: unknown): void;
 }
@@ -40,6 +43,7 @@ const INVALID_CREDENTIALS = "Invalid credentials.";
 export function createRequestHandler(context: AuthServiceContext): RequestListener {
   const { store } = context;
   const account = createAccountHandlers(context);
+  const passkeys = createPasskeyHandlers({ store, ...context.webauthn });
 
   const signup: Handler = async (req) => {
     const body = await readObject(req);
@@ -80,14 +84,21 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
 
   const login: Handler = async (req) => {
     const body = await readObject(req);
-    if (typeof body.email !== "string" || typeof body.password !== "string") {
-      return hydraError(400, 'The "email" and "password" fields are required and must be strings.');
+    let user: UserRow | undefined;
+    if (body.passkey !== undefined) {
+      // Extension 8: a passkey assertion instead of a password; anything that does not verify is the same 401.
+      user = await passkeys.authenticate(body.passkey);
+      if (!user) return hydraError(401, INVALID_CREDENTIALS);
+    } else {
+      if (typeof body.email !== "string" || typeof body.password !== "string") {
+        return hydraError(400, 'The "email" and "password" fields are required and must be strings.');
+      }
+      user = store.findUserByEmail(body.email);
+      // Same scrypt work whether or not the e-mail exists, and one answer for both failures.
+      const passwordOk = await verifyPassword(body.password, user?.password_hash ?? context.dummyHash);
+      if (!user || !passwordOk) return hydraError(401, INVALID_CREDENTIALS);
     }
-    const user = store.findUserByEmail(body.email);
-    // Same scrypt work whether or not the e-mail exists, and one answer for both failures.
-    const passwordOk = await verifyPassword(body.password, user?.password_hash ?? context.dummyHash);
-    if (!user || !passwordOk) return hydraError(401, INVALID_CREDENTIALS);
-    // Only after the right password: a wrong one must not learn whether the account is verified.
+    // Only after the right credential: a wrong one must not learn whether the account is verified.
     if (context.requireEmailVerification && user.verified !== 1) {
       return hydraError(403, "This e-mail address is not verified yet.", undefined, "email_not_verified");
     }
@@ -107,6 +118,8 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
         "@type": "RefreshToken",
         token,
         user: `/api/users/${user.id}`,
+        // Beside the IRI: a passkey sign-in names no e-mail, and the session shows it.
+        email: user.email,
         verified: user.verified === 1,
       },
     };
@@ -141,16 +154,18 @@ export function createRequestHandler(context: AuthServiceContext): RequestListen
     if (path === "/.well-known/jwks.json") return { methods: { GET: jwks, HEAD: jwks }, id: "" };
     if (path === "/api/email_verifications") return { methods: { POST: account.verifyEmail }, id: "" };
     if (path === "/api/email_verification_requests") return { methods: { POST: account.requestVerification }, id: "" };
+    if (path === "/api/passkey_registration_options") return { methods: { POST: passkeys.registrationOptions }, id: "" };
+    if (path === "/api/passkey_authentication_options") return { methods: { POST: passkeys.authenticationOptions }, id: "" };
+    if (path === "/api/passkeys") return { methods: { GET: passkeys.list, POST: passkeys.register }, id: "" };
     // The forgot-password bundle's routes: the collection with its trailing slash (accepted without it too).
     if (path === "/forgot-password/" || path === "/forgot-password") return { methods: { POST: account.requestReset }, id: "" };
     const reset = /^\/forgot-password\/([^/]{1,512})$/.exec(path);
     if (reset) return { methods: { GET: account.inspectResetToken, POST: account.resetPassword }, id: reset[1]! };
-    const match = /^\/api\/(users|refresh_tokens)\/([^/]+)$/.exec(path);
+    const match = /^\/api\/(users|refresh_tokens|passkeys)\/([^/]+)$/.exec(path);
     if (!match || !UUID.test(match[2]!)) return undefined;
     const id = match[2]!.toLowerCase();
-    return match[1] === "users"
-      ? { methods: { GET: getUserWithJwt, PATCH: account.changePassword }, id }
-      : { methods: { DELETE: logout }, id };
+    if (match[1] === "users") return { methods: { GET: getUserWithJwt, PATCH: account.changePassword }, id };
+    return match[1] === "passkeys" ? { methods: { DELETE: passkeys.remove }, id } : { methods: { DELETE: logout }, id };
   }
 
   async function handle(req: IncomingMessage): Promise<Reply> {

@@ -21,16 +21,30 @@ export function refreshTokenHeader(req: IncomingMessage): string {
   return token;
 }
 
-/** The user `userId` and the refresh token presenting for them; 401, 403 or 404 as the contract says otherwise. */
-export function authenticatedCaller(store: AuthStore, req: IncomingMessage, userId: string): { user: UserRow; token: RefreshTokenRow } {
+/** The live refresh token presented in REFRESH-TOKEN; a ReplyError 401 when absent, 403 when unknown or expired. */
+function presentedToken(store: AuthStore, req: IncomingMessage): RefreshTokenRow {
   const token = refreshTokenHeader(req);
   const hash = hashRefreshToken(token);
   const row = REFRESH_TOKEN_FORMAT.test(token) ? store.findRefreshTokenByHash(hash) : undefined;
   if (!row || !refreshTokenHashesEqual(row.token_hash, hash) || row.expires_at <= nowSeconds()) {
     throw new ReplyError(messageError(403, INVALID_REFRESH_TOKEN));
   }
+  return row;
+}
+
+/** The user `userId` and the refresh token presenting for them; 401, 403 or 404 as the contract says otherwise. */
+export function authenticatedCaller(store: AuthStore, req: IncomingMessage, userId: string): { user: UserRow; token: RefreshTokenRow } {
+  const row = presentedToken(store, req);
   const user = store.findUserById(userId);
   if (!user) throw new ReplyError(hydraError(404, "Not Found"));
   if (row.user_id !== user.id) throw new ReplyError(messageError(403, INVALID_REFRESH_TOKEN));
   return { user, token: row };
+}
+
+/** The owner of the refresh token presented, for routes that name no user (a user's passkeys); 401 or 403 otherwise. */
+export function tokenOwner(store: AuthStore, req: IncomingMessage): UserRow {
+  const row = presentedToken(store, req);
+  const user = store.findUserById(row.user_id);
+  if (!user) throw new ReplyError(messageError(403, INVALID_REFRESH_TOKEN));
+  return user;
 }

@@ -25,6 +25,10 @@ export interface AuthServiceConfig {
   /** LINK_ORIGINS: the exact origins mailed links may point to; empty: every link is refused (400). */
   linkOrigins: string[];
   requireEmailVerification: boolean;
+  /** WEBAUTHN_RP_ID as given (checked): the relying party id of passkeys; unset: see webauthnSettings. */
+  webauthnRpId: string | undefined;
+  /** WEBAUTHN_ORIGINS as given (checked): the exact origins a passkey ceremony may come from; unset: see webauthnSettings. */
+  webauthnOrigins: string[] | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -99,11 +103,52 @@ function parseBoolean(variable: string, raw: string): boolean {
   throw new AuthServiceConfigError(variable, `"${raw}" is not true or false`);
 }
 
+/** `npm start`'s demo: the page is http://localhost:3000 (WebAuthn refuses IP-address origins such as 127.0.0.1). */
+export const DEFAULT_WEBAUTHN_ORIGINS = ["http://localhost:3000"];
+
+/** Whether `host` is `rpId` or a subdomain of it: the only origins a WebAuthn RP id can serve. */
+export function rpIdFits(rpId: string, host: string): boolean {
+  return host === rpId || host.endsWith(`.${rpId}`);
+}
+
+/**
+ * The relying party: WEBAUTHN_RP_ID (default: the first origin's host) and WEBAUTHN_ORIGINS (default: the RP id's
+ * https origin, or without an RP id the demo's http://localhost:3000), checked against each other.
+ */
+export function webauthnSettings(
+  rawRpId: string | undefined,
+  rawOrigins: readonly string[] | undefined,
+): { rpId: string; origins: string[] } {
+  const given = rawRpId?.trim().toLowerCase();
+  const origins = [...(rawOrigins ?? (given !== undefined && given !== "localhost" ? [`https://${given}`] : DEFAULT_WEBAUTHN_ORIGINS))];
+  if (origins.length === 0) throw new AuthServiceConfigError("WEBAUTHN_ORIGINS", "must name at least one origin");
+  const rpId = given ?? new URL(origins[0]!).hostname;
+  if (
+    !/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId) ||
+    /^[\d.]+$/.test(rpId)
+  ) {
+    throw new AuthServiceConfigError("WEBAUTHN_RP_ID", `"${rpId}" is not a domain name (examples: example.com, localhost)`);
+  }
+  for (const origin of origins) {
+    const url = new URL(origin);
+    if (!rpIdFits(rpId, url.hostname)) {
+      throw new AuthServiceConfigError("WEBAUTHN_ORIGINS", `${origin} is not on WEBAUTHN_RP_ID ${rpId} or one of its subdomains`);
+    }
+    if (url.protocol !== "https:" && url.hostname !== "localhost" && !url.hostname.endsWith(".localhost")) {
+      throw new AuthServiceConfigError("WEBAUTHN_ORIGINS", `${origin} must be https (browsers allow http only on localhost)`);
+    }
+  }
+  return { rpId, origins };
+}
+
 export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
   const get = (name: string): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === "" ? undefined : value;
   };
+  const webauthnRpId = get("WEBAUTHN_RP_ID")?.trim().toLowerCase();
+  const webauthnOrigins = get("WEBAUTHN_ORIGINS") !== undefined ? parseOrigins("WEBAUTHN_ORIGINS", get("WEBAUTHN_ORIGINS")!) : undefined;
+  webauthnSettings(webauthnRpId, webauthnOrigins); // checked now, applied at start (where defaults may depend on the origin)
   return Object.freeze({
     port: wholeNumber("AUTH_SERVICE_PORT", get("AUTH_SERVICE_PORT") ?? get("PORT") ?? "8001", 0, 65_535),
     host: get("HOST") ?? "127.0.0.1",
@@ -119,5 +164,7 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     mailFrom: mailFrom(get("MAIL_FROM")),
     linkOrigins: parseOrigins("LINK_ORIGINS", get("LINK_ORIGINS") ?? ""),
     requireEmailVerification: parseBoolean("REQUIRE_EMAIL_VERIFICATION", get("REQUIRE_EMAIL_VERIFICATION") ?? "false"),
+    webauthnRpId,
+    webauthnOrigins,
   });
 }

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createRequestHandler, type AuthServiceContext } from "./app.js";
-import { DEFAULT_MAIL_FROM } from "./config.js";
+import { DEFAULT_MAIL_FROM, webauthnSettings } from "./config.js";
 import { RESET_TOKEN_LIFETIME_SECONDS, VERIFICATION_TOKEN_LIFETIME_SECONDS } from "./link-tokens.js";
 import { createMailer } from "./mail/mailer.js";
 import { Outbox } from "./mail/outbox.js";
@@ -44,6 +44,12 @@ export interface AuthServiceOptions {
   resetTokenLifetimeSeconds?: number;
   /** Default 24 hours. */
   verificationTokenLifetimeSeconds?: number;
+  /** WEBAUTHN_RP_ID; default the first origin's host. */
+  webauthnRpId?: string | undefined;
+  /** WEBAUTHN_ORIGINS: where passkey ceremonies may come from; default the RP id's https origin, else http://localhost:3000. */
+  webauthnOrigins?: readonly string[] | undefined;
+  /** The site name authenticators show when a passkey is made; default the RP id. */
+  webauthnRpName?: string;
   /** Receives unexpected errors (clients get a bare 500); default: one line on stderr. */
   onError?: (error: unknown) => void;
   /** Receives the dev mailbox's lines (one per mail, with its link); default: stdout. */
@@ -55,6 +61,8 @@ export interface RunningAuthService {
   url: string;
   /** "smtp://host:port" or "dev mailbox <dir>". */
   mail: string;
+  /** The WebAuthn relying party in effect: passkeys work on these origins only. */
+  webauthn: { rpId: string; origins: string[] };
   close(): Promise<void>;
 }
 
@@ -75,6 +83,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 }
 
 export async function startAuthService(options: AuthServiceOptions): Promise<RunningAuthService> {
+  // Checked before anything is opened: a bad RP id or origin stops the start (AuthServiceConfigError names it).
+  const webauthn = webauthnSettings(options.webauthnRpId, options.webauthnOrigins);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const signingKey = await loadOrCreateSigningKey(options.dataDir);
   const dummyHash = await createDummyHash();
@@ -108,6 +118,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
     },
     refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? 30 * 24 * 3600,
     minPasswordLength: options.minPasswordLength ?? 8,
+    webauthn: { rpId: webauthn.rpId, rpName: options.webauthnRpName ?? webauthn.rpId, origins: webauthn.origins },
     onError,
   };
   const server = createServer(createRequestHandler(context));
@@ -127,6 +138,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Run
   return {
     url,
     mail: mailer.description,
+    webauthn,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => {

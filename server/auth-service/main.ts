@@ -25,8 +25,11 @@ try {
     mailFrom: config.mailFrom,
     linkOrigins: config.linkOrigins,
     requireEmailVerification: config.requireEmailVerification,
+    webauthnRpId: config.webauthnRpId,
+    webauthnOrigins: config.webauthnOrigins,
   });
   process.stdout.write(`auth service listening on ${service.url} (mail: ${service.mail})\n`);
+  process.stdout.write(`auth service: passkeys for RP id ${service.webauthn.rpId} on ${service.webauthn.origins.join(", ")}\n`);
   if (config.linkOrigins.length === 0) {
     process.stderr.write("auth service: LINK_ORIGINS is not set, so reset and verification links are refused (400)\n");
   }

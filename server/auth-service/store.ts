@@ -1,7 +1,8 @@
-// Durable storage of users, refresh-token hashes and link-token hashes (password reset, e-mail verification) in one
-// SQLite file (<dataDir>/auth-service.sqlite, WAL mode). It never sees a plain password or a plain token: callers hand
-// it hashes. A link token is spent by deleting its row in the same statement that finds it, so two concurrent uses of
-// one token cannot both succeed.
+// Durable storage of users, refresh-token hashes, link-token hashes (password reset, e-mail verification), passkeys
+// and WebAuthn challenges in one SQLite file (<dataDir>/auth-service.sqlite, WAL mode). It never sees a plain password
+// or a plain token: callers hand it hashes. A link token, like a WebAuthn challenge, is spent by deleting its row in
+// the same statement that finds it, so two concurrent uses of one cannot both succeed. A passkey row holds only the
+// public key, its counter and flags: nothing in it signs anything.
 import path from "node:path";
 import Database from "better-sqlite3";
 
@@ -36,6 +37,29 @@ export interface RefreshTokenRow {
   created_at: string;
 }
 
+/** Which ceremony a WebAuthn challenge was made for: it serves that one only. */
+export type ChallengeKind = "registration" | "authentication";
+
+export interface PasskeyRow {
+  id: string;
+  user_id: string;
+  /** The credential id, base64url, as the authenticator made it. */
+  credential_id: string;
+  /** The COSE public key. */
+  public_key: Buffer;
+  /** The signature counter last seen (0 for authenticators that keep none). */
+  counter: number;
+  /** JSON array of the transports the browser reported, or null. */
+  transports: string | null;
+  /** "singleDevice" or "multiDevice" (the BE flag). */
+  device_type: string;
+  /** 1 when the credential is backed up (the BS flag). */
+  backed_up: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
 export class EmailTakenError extends Error {
   constructor() {
     super("email already used");
@@ -67,6 +91,27 @@ CREATE TABLE IF NOT EXISTS link_tokens (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS link_tokens_expires_at ON link_tokens(expires_at);
+CREATE TABLE IF NOT EXISTS passkeys (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  credential_id TEXT NOT NULL UNIQUE,
+  public_key BLOB NOT NULL,
+  counter INTEGER NOT NULL,
+  transports TEXT,
+  device_type TEXT NOT NULL,
+  backed_up INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT
+);
+CREATE INDEX IF NOT EXISTS passkeys_user_id ON passkeys(user_id);
+CREATE TABLE IF NOT EXISTS webauthn_challenges (
+  challenge TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('registration', 'authentication')),
+  user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webauthn_challenges_expires_at ON webauthn_challenges(expires_at);
 `;
 
 /** Columns added after the first release: a database made by an older version gets them on open. */
@@ -126,6 +171,23 @@ export class AuthStore {
       tokenByHash: db.prepare<[string], RefreshTokenRow>("SELECT * FROM refresh_tokens WHERE token_hash = ?"),
       deleteToken: db.prepare<[string]>("DELETE FROM refresh_tokens WHERE id = ?"),
       deleteExpired: db.prepare<[number]>("DELETE FROM refresh_tokens WHERE expires_at <= ?"),
+      insertChallenge: db.prepare<[string, ChallengeKind, string | null, number]>(
+        "INSERT INTO webauthn_challenges (challenge, kind, user_id, expires_at) VALUES (?, ?, ?, ?)",
+      ),
+      spendChallenge: db.prepare<[string, ChallengeKind, string | null, number], { challenge: string }>(
+        "DELETE FROM webauthn_challenges WHERE challenge = ? AND kind = ? AND user_id IS ? AND expires_at > ? RETURNING challenge",
+      ),
+      deleteExpiredChallenges: db.prepare<[number]>("DELETE FROM webauthn_challenges WHERE expires_at <= ?"),
+      insertPasskey: db.prepare<[string, string, string, Buffer, number, string | null, string, number, string, string]>(
+        "INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, device_type, backed_up, name, created_at) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      passkeysOfUser: db.prepare<[string], PasskeyRow>("SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at, id"),
+      passkeyByCredentialId: db.prepare<[string], PasskeyRow>("SELECT * FROM passkeys WHERE credential_id = ?"),
+      passkeyUsed: db.prepare<[number, string, number, string, string]>(
+        "UPDATE passkeys SET counter = ?, device_type = ?, backed_up = ?, last_used_at = ? WHERE id = ?",
+      ),
+      deletePasskey: db.prepare<[string, string]>("DELETE FROM passkeys WHERE id = ? AND user_id = ?"),
     };
   }
 
@@ -202,6 +264,83 @@ export class AuthStore {
 
   deleteExpiredLinkTokens(nowSeconds: number): number {
     return this.#statements.deleteExpiredLinkTokens.run(nowSeconds).changes;
+  }
+
+  /** Keeps a WebAuthn challenge until `expiresAt` (unix seconds); `userId` for a registration, null for a sign-in. */
+  createChallenge(challenge: { value: string; kind: ChallengeKind; userId: string | null; expiresAt: number }): void {
+    this.#statements.insertChallenge.run(challenge.value, challenge.kind, challenge.userId, challenge.expiresAt);
+  }
+
+  /**
+   * Spends the unexpired challenge of this kind (and user, for a registration) in one statement: true for its first
+   * use only. A challenge of another ceremony or another user stays unspent for its own.
+   */
+  spendChallenge(value: string, kind: ChallengeKind, userId: string | null, nowSeconds: number): boolean {
+    return this.#statements.spendChallenge.get(value, kind, userId, nowSeconds) !== undefined;
+  }
+
+  deleteExpiredChallenges(nowSeconds: number): number {
+    return this.#statements.deleteExpiredChallenges.run(nowSeconds).changes;
+  }
+
+  /** Stores a verified passkey; throws when its credential id is registered already (UNIQUE). */
+  createPasskey(passkey: {
+    id: string;
+    userId: string;
+    credentialId: string;
+    publicKey: Uint8Array;
+    counter: number;
+    transports: string[] | undefined;
+    deviceType: string;
+    backedUp: boolean;
+    name: string;
+  }): PasskeyRow {
+    const createdAt = new Date().toISOString();
+    const transports = passkey.transports ? JSON.stringify(passkey.transports) : null;
+    const publicKey = Buffer.from(passkey.publicKey);
+    this.#statements.insertPasskey.run(
+      passkey.id,
+      passkey.userId,
+      passkey.credentialId,
+      publicKey,
+      passkey.counter,
+      transports,
+      passkey.deviceType,
+      passkey.backedUp ? 1 : 0,
+      passkey.name,
+      createdAt,
+    );
+    return {
+      id: passkey.id,
+      user_id: passkey.userId,
+      credential_id: passkey.credentialId,
+      public_key: publicKey,
+      counter: passkey.counter,
+      transports,
+      device_type: passkey.deviceType,
+      backed_up: passkey.backedUp ? 1 : 0,
+      name: passkey.name,
+      created_at: createdAt,
+      last_used_at: null,
+    };
+  }
+
+  passkeysOf(userId: string): PasskeyRow[] {
+    return this.#statements.passkeysOfUser.all(userId);
+  }
+
+  findPasskeyByCredentialId(credentialId: string): PasskeyRow | undefined {
+    return this.#statements.passkeyByCredentialId.get(credentialId);
+  }
+
+  /** After a verified sign-in: the new counter and backup state, and when it was used. */
+  markPasskeyUsed(id: string, use: { counter: number; deviceType: string; backedUp: boolean }): void {
+    this.#statements.passkeyUsed.run(use.counter, use.deviceType, use.backedUp ? 1 : 0, new Date().toISOString(), id);
+  }
+
+  /** Deletes the user's passkey `id`; false when there is none of that user's with that id. */
+  deletePasskey(id: string, userId: string): boolean {
+    return this.#statements.deletePasskey.run(id, userId).changes > 0;
   }
 
   /** Runs `work` in one transaction (all or nothing). */

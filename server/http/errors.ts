@@ -18,6 +18,7 @@ export const ERROR_MESSAGES = {
   invalid_credentials: "The e-mail address or password is incorrect.",
   email_not_verified: "This e-mail address is not verified yet. Follow the link in the mail we sent, or ask for a new one.",
   reset_token_invalid: "This password reset link is not valid: it was used already, has expired, or is incomplete.",
+  passkey_invalid: "This passkey could not be added. Please try again.",
   verification_token_invalid: "This verification link is not valid: it was used already, has expired, or is incomplete.",
   csrf_rejected: "The request was rejected by the cross-site request forgery check.",
   not_found: "There is nothing here.",

@@ -3,6 +3,9 @@
 // when embedded). Threat model: password guessing against one account, credential stuffing from one
 // address, link-token guessing, and mail bombing (reset and verification mails to one inbox).
 // - Login and signup: only failures count (401, 422), so a user who signs in correctly is never slowed.
+// - A passkey login names no account: its failures count on the login's per-address counter (the same key: guesses
+//   with passwords and with assertions add up). Asking for sign-in options (each one a stored challenge) counts every
+//   request per address, at ten times the failure limit: a sign-in page asks once per view.
 // - A wrong current password (POST /auth/password, 403) counts on the login counters of that account
 //   and address: re-authentication is one more way to guess the password.
 // - Reset and resend: every request counts, per account (RATE_LIMIT_RESET_PER_ACCOUNT, the two
@@ -29,6 +32,10 @@ export interface RateLimitSettings {
 
 export interface RateLimits {
   login: RequestHandler[];
+  /** POST /auth/passkeys/login: the login's per-address counter (a passkey names no account until it verifies). */
+  passkeyLogin: RequestHandler[];
+  /** POST /auth/passkeys/login/options: every request per address (each stores a challenge). */
+  passkeyOptions: RequestHandler[];
   signup: RequestHandler[];
   /** POST /auth/password-reset and /auth/email-verification/resend. */
   mail: RequestHandler[];
@@ -138,6 +145,10 @@ export function createRateLimits(
   const wrongCurrentPassword = (status: number): boolean => status === 403;
   return {
     login: [perAddress, perAccount],
+    passkeyLogin: [perAddress],
+    passkeyOptions: [
+      limiter(kv, logger, metrics, "address", "rl:passkey-options:", settings.failuresPerAddress * 10, windowMs, addressKey, "every"),
+    ],
     signup: [perAddress],
     mail: [
       limiter(kv, logger, metrics, "address", "rl:mail-addr:", settings.failuresPerAddress, windowMs, addressKey, "every"),

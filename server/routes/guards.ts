@@ -1,7 +1,10 @@
 // Small request guards shared by the /auth routes: the CSRF/origin check, the HTTPS requirement for
 // sign-in with Secure cookies, the signed-in requirement, a feature the auth service must offer
-// (AUTH_FEATURES), and the 405 answer with its Allow header.
-import type { RequestHandler } from "express";
+// (AUTH_FEATURES), the 405 answer with its Allow header, and what a refused refresh token does to
+// the session that presented it.
+import type { RequestHandler, Response } from "express";
+import { RefreshTokenRejected } from "../auth-client/client.js";
+import type { ActiveSession } from "../session/record.js";
 import type { AuthFeature } from "../config.js";
 import type { Sessions } from "../session/sessions.js";
 import type { OriginPolicy } from "../http/csrf.js";
@@ -54,4 +57,24 @@ export function signedIn(sessions: Sessions): RequestHandler {
       next();
     }, next);
   };
+}
+
+/**
+ * Runs `call`, an auth-service call with the session's refresh token; when the auth service no longer takes that token
+ * (RefreshTokenRejected), the session ends here (its cookie cleared) and the answer is 401 session_expired.
+ */
+export async function endSessionOnRejectedToken<T>(
+  sessions: Sessions,
+  session: ActiveSession,
+  res: Response,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof RefreshTokenRejected)) throw error;
+    await sessions.end(session.sid, session, { revoke: false });
+    sessions.clearCookie(res);
+    throw new ApiError(401, "session_expired");
+  }
 }

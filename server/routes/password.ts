@@ -6,13 +6,12 @@
 // guessed per address (rate limited); a reset, and a change unless asked otherwise, ends the user's other sessions
 // on every instance (session/sessions.ts). Re-authentication counts on the login limits (http/rate-limit.ts).
 import express from "express";
-import { RefreshTokenRejected } from "../auth-client/client.js";
 import { ApiError } from "../http/errors.js";
 import { sessionBody } from "../session/sessions.js";
 import type { ActiveSession } from "../session/record.js";
 import { newPasswordViolations, readEmail, readFields, readToken } from "./account-input.js";
 import type { RouteDeps } from "./auth-router.js";
-import { csrfGuard, featureGuard, methodNotAllowed, secureTransportGuard, signedIn } from "./guards.js";
+import { csrfGuard, endSessionOnRejectedToken, featureGuard, methodNotAllowed, secureTransportGuard, signedIn } from "./guards.js";
 import { linkRequest } from "./links.js";
 
 export function passwordRoutes(deps: RouteDeps): express.Router {
@@ -84,18 +83,13 @@ export function passwordRoutes(deps: RouteDeps): express.Router {
       throw new ApiError(400, "bad_request", {
         message: "This account signs in through its identity provider, which manages its password.",
       });
-    try {
-      await authClient.changePassword(session.userIri, sessions.tokens(session)?.refreshToken ?? "", {
+    await endSessionOnRejectedToken(sessions, session, res, () =>
+      authClient.changePassword(session.userIri, sessions.tokens(session)?.refreshToken ?? "", {
         currentPassword: fields.currentPassword,
         newPassword: fields.newPassword,
         keepOtherTokens: !signOutOthers,
-      });
-    } catch (error) {
-      if (!(error instanceof RefreshTokenRejected)) throw error;
-      await sessions.end(session.sid, session, { revoke: false });
-      sessions.clearCookie(res);
-      throw new ApiError(401, "session_expired");
-    }
+      }),
+    );
     // The auth service revoked the other refresh tokens; their sessions end here, on every instance.
     const ended = signOutOthers ? await sessions.endAllOf(session.user.id, { except: session.sid, revoke: false }) : 0;
     logger.info({ event: "password_changed", userId: session.user.id, sessionsEnded: ended }, "password changed");

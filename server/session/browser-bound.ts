@@ -1,6 +1,8 @@
 // One-time entries kept server-side and bound to the browser that made them: the state of a sign-in
-// with a provider (routes/oidc.ts: PKCE verifier, nonce, returnTo, for 10 minutes) and the handle of
-// an RP-initiated logout (the ID token for `id_token_hint`, which no page script may see).
+// with a provider (routes/oidc.ts: PKCE verifier, nonce, returnTo, for 10 minutes), the handle of
+// an RP-initiated logout (the ID token for `id_token_hint`, which no page script may see), and the
+// challenge of a passkey sign-in (routes/passkeys.ts, 5 minutes; its handle is the challenge itself).
+// Each use has its own cookie (`auth.<purpose>`).
 //
 // Threat model and stance:
 // - The entry lives in the shared key-value store (Redis or the embedded one), under a one-way hash
@@ -46,20 +48,29 @@ export class BrowserBoundEntries {
 
   constructor(
     private readonly kv: KeyValueStore,
-    private readonly cookie: { secure: boolean },
+    private readonly cookie: { secure: boolean; purpose?: string },
   ) {
-    this.cookieName = cookie.secure ? "__Host-auth.oidc" : "auth.oidc";
+    const name = `auth.${cookie.purpose ?? "oidc"}`;
+    this.cookieName = cookie.secure ? `__Host-${name}` : name;
   }
 
   /**
    * Stores `value`, and `secret` sealed, for `ttlMs` bound to this browser (setting its binding
-   * cookie); returns the handle.
+   * cookie); returns the handle: `handle` when given (a value already random and unique, such as a
+   * WebAuthn challenge), else a new random one.
    */
-  async put(req: IncomingMessage, res: Response, kind: string, value: unknown, secret: unknown, ttlMs: number): Promise<string> {
+  async put(
+    req: IncomingMessage,
+    res: Response,
+    kind: string,
+    value: unknown,
+    secret: unknown,
+    ttlMs: number,
+    handle: string = randomBytes(32).toString("base64url"),
+  ): Promise<string> {
     const ttl = Math.min(ttlMs, MAX_BOUND_TTL_MS);
     // One binding per browser, kept while it has entries in flight: two tabs signing in at once both work.
     const binding = this.binding(req) ?? randomBytes(32).toString("base64url");
-    const handle = randomBytes(32).toString("base64url");
     const sealed = bindingSecret(binding).seal("browser-bound", secret);
     await this.kv.set(entryKey(kind, handle), JSON.stringify({ value, sealed, browser: digest(binding).toString("base64url") }), ttl);
     res.cookie(this.cookieName, binding, { httpOnly: true, sameSite: "lax", secure: this.cookie.secure, path: "/", maxAge: ttl });

@@ -29,6 +29,11 @@
 //   GET  <base>/auth/oidc/<id>/start  302 to /test/browser/landing.html?start=<the path>&returnTo=<returnTo>
 //                                     (where a real server sends the browser to the provider)
 //   POST /__mock/logout-url?to=U      logouts answer 200 {"logoutUrl": U}, as for a provider's session
+//   passkeys (config passkeys: true)  the six /auth/passkeys routes; a credential signs in when its
+//                                     `id` is a registered passkey's and its response has a signature;
+//                                     registering a credential whose id is "bad" is 400 passkey_invalid
+//   GET  /__mock/passkeys             {passkeys: [{credentialId, userId, name, …}], bodies: the JSON
+//                                     bodies POSTed to /auth/passkeys and /auth/passkeys/login}
 import { randomUUID } from "node:crypto";
 
 export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'";
@@ -47,6 +52,7 @@ const MESSAGES = {
   unauthenticated: "You are not signed in.",
   session_expired: "Your session has expired. Please sign in again.",
   not_found: "There is nothing here.",
+  passkey_invalid: "The passkey could not be verified.",
   email_not_verified: "This e-mail address is not verified yet. Follow the link in the mail we sent, or ask for a new one.",
   reset_token_invalid: "This password reset link is not valid: it was used already, has expired, or is incomplete.",
   verification_token_invalid: "This verification link is not valid: it was used already, has expired, or is incomplete.",
@@ -76,6 +82,10 @@ function freshState() {
     cspReports: [],
     requests: [],
     logoutUrl: undefined,
+    /** {id, credentialId, userId, name, createdAt, lastUsedAt} */
+    passkeys: [],
+    /** The bodies of passkey registrations and logins, for the tests to read. */
+    passkeyBodies: [],
   };
 }
 
@@ -189,6 +199,77 @@ async function readJson(ctx) {
   return (fail(ctx, 400, "bad_request"), undefined);
 }
 
+const CHALLENGE = Buffer.from("a mock challenge").toString("base64url");
+const publicPasskey = ({ id, name, createdAt, lastUsedAt }) => ({ id, name, createdAt, lastUsedAt });
+
+/** The passkey routes of design.md ("Passkeys (WebAuthn)"); true when `route` was one. */
+async function passkeyRoute(ctx, route) {
+  if (route !== "passkeys" && !route.startsWith("passkeys/")) return false;
+  if (!state.config.passkeys) return (fail(ctx, 404, "not_found"), true);
+  const method = ctx.method;
+  if (route === "passkeys/login/options" && method === "POST") {
+    return (
+      send(ctx, 200, { challenge: CHALLENGE, rpId: "localhost", userVerification: "preferred", allowCredentials: [], timeout: 300000 }),
+      true
+    );
+  }
+  if (route === "passkeys/login" && method === "POST") {
+    const body = await readJson(ctx);
+    if (!body) return true;
+    state.passkeyBodies.push(body);
+    const passkey = state.passkeys.find((entry) => entry.credentialId === body.credential?.id);
+    if (!passkey || !body.credential.response?.signature) return (fail(ctx, 401, "invalid_credentials"), true);
+    passkey.lastUsedAt = new Date().toISOString();
+    const user = userById(passkey.userId);
+    startSession(ctx, user);
+    return (send(ctx, 200, authenticatedBody(user)), true);
+  }
+  const current = sessionOf(ctx);
+  if (!current) return (fail(ctx, 401, "unauthenticated"), true);
+  const own = state.passkeys.filter((entry) => entry.userId === current.user.id);
+  if (route === "passkeys/register/options" && method === "POST") {
+    return (
+      send(ctx, 200, {
+        challenge: CHALLENGE,
+        rp: { name: "Mock", id: "localhost" },
+        user: { id: Buffer.from(current.user.id).toString("base64url"), name: current.user.email, displayName: current.user.email },
+        pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+        excludeCredentials: own.map((entry) => ({ type: "public-key", id: entry.credentialId })),
+        authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+        timeout: 300000,
+      }),
+      true
+    );
+  }
+  if (route === "passkeys" && method === "POST") {
+    const body = await readJson(ctx);
+    if (!body) return true;
+    state.passkeyBodies.push(body);
+    const credential = body.credential;
+    if (!credential?.id || credential.id === "bad" || !credential.response?.attestationObject)
+      return (fail(ctx, 400, "passkey_invalid"), true);
+    const passkey = {
+      id: randomUUID(),
+      credentialId: credential.id,
+      userId: current.user.id,
+      name: typeof body.name === "string" ? body.name : "Passkey",
+      createdAt: new Date().toISOString(),
+      lastUsedAt: null,
+    };
+    state.passkeys.push(passkey);
+    return (send(ctx, 201, publicPasskey(passkey)), true);
+  }
+  if (route === "passkeys" && method === "GET") return (send(ctx, 200, { passkeys: own.map(publicPasskey) }), true);
+  if (route.startsWith("passkeys/") && method === "DELETE") {
+    const id = decodeURIComponent(route.slice("passkeys/".length));
+    const passkey = own.find((entry) => entry.id === id);
+    if (!passkey) return (fail(ctx, 404, "not_found"), true);
+    state.passkeys = state.passkeys.filter((entry) => entry !== passkey);
+    return (send(ctx, 204), true);
+  }
+  return false;
+}
+
 /** The account lifecycle routes of design.md ("Account lifecycle"); true when `route` was one. */
 async function lifecycleRoute(ctx, route) {
   const method = ctx.method;
@@ -281,6 +362,7 @@ async function authRoute(ctx, route) {
   if (ctx.method !== "GET" && ctx.get("X-CSRF") !== "1") return fail(ctx, 403, "csrf_rejected");
   if (ctx.method !== "GET" && state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
   if (await lifecycleRoute(ctx, route)) return;
+  if (await passkeyRoute(ctx, route)) return;
   if (ctx.method !== "POST" || !["login", "signup", "logout"].includes(route)) {
     return fail(ctx, 404, "not_found");
   }
@@ -368,6 +450,8 @@ async function mockRoute(ctx, route) {
       return send(ctx, 204);
     case "csp-reports":
       return send(ctx, 200, state.cspReports);
+    case "passkeys":
+      return send(ctx, 200, { passkeys: state.passkeys, bodies: state.passkeyBodies });
     default:
       return fail(ctx, 404, "not_found");
   }

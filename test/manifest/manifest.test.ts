@@ -37,7 +37,11 @@ const DESIGN: Record<string, { attributes: string[]; events: string[]; slots: st
   "auth-password-reset": { attributes: ["endpoint", "lang", "redirect"], events: ["auth-password-reset"], slots: [] },
   "auth-verify-email": { attributes: ["endpoint", "lang"], events: ["auth-email-verified"], slots: [] },
   // Its passkeys section, and the events auth-passkey-added and -removed, come with passkey support.
-  "auth-account": { attributes: ["endpoint", "lang", "sections"], events: ["auth-session-revoked", "auth-password-changed"], slots: [] },
+  "auth-account": {
+    attributes: ["endpoint", "lang", "sections"],
+    events: ["auth-session-revoked", "auth-passkey-added", "auth-passkey-removed", "auth-password-changed"],
+    slots: [],
+  },
 };
 
 describe("dist/custom-elements.json", () => {

@@ -214,6 +214,7 @@ describe("POST /api/refresh_tokens (log in)", () => {
       "@type": "RefreshToken",
       token: expect.stringMatching(/^[0-9a-f]{128}$/),
       user: userIri,
+      email, // extension 8: a passkey sign-in names no address, so every answer says whose token it is
       verified: false, // extension 6: the answer says whether the address is verified
     });
     expect(body["@id"]!.split("/").pop()).toMatch(UUID);
@@ -389,6 +390,7 @@ describe("routing and failures", () => {
         jwt: { issuer: "http://issuer.test", audience: "auth-elements", lifetimeSeconds: 120 },
         refreshTokenLifetimeSeconds: 3600,
         minPasswordLength: 8,
+        webauthn: { rpId: "localhost", rpName: "localhost", origins: ["http://localhost:3000"] },
         dummyHash: "scrypt$16384$8$1$AAAA$AAAA",
         onError: (error) => errors.push(error),
         mailer: { description: "none", send: async () => undefined, close: () => undefined },
