@@ -10,7 +10,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig, type Plugin } from "vite";
-import { elementPropsPreprocessor } from "./scripts/build/element-props.js";
+import { parse } from "svelte/compiler";
+import { plainComponentPreprocessor, withElementProps } from "./scripts/build/element-props.js";
 import { nativeSlotsPreprocessor } from "./scripts/build/native-slots.js";
 import { buildManifest, elementSources } from "./scripts/manifest/element-docs.js";
 import { publicTypes } from "./scripts/manifest/public-types.js";
@@ -22,23 +23,29 @@ const elementFiles = new Set(elementSources(root));
 const isElementSource = (file: string): boolean => elementFiles.has(file.split("?")[0]!);
 
 /**
- * Svelte compiles each element into a call of its `$.create_custom_element`; call ours instead
- * (components/custom-element.svelte.ts: the same arguments, without Svelte's 2 KB class-component
- * layer that our elements do not use), and only where there is a DOM, so that
- * `import("auth-elements")` during server-side rendering is harmless. Fail the build if Svelte's
- * output changes shape and the call is no longer there.
+ * The elements compile as plain Svelte components; this makes each one a custom element with ours
+ * (components/custom-element.svelte.ts), from its `<svelte:options customElement={{ shadow }}>` and
+ * the attributes of its @attr JSDoc (scripts/build/element-props.ts, which also checks them against
+ * `$props()`), and only where there is a DOM, so that `import("auth-elements")` during server-side
+ * rendering is harmless. Not Svelte's custom-element mode: it would give every prop accessors and
+ * a prop() wrapper for its own element class, which ours does not use (the element passes itself
+ * to the component as the `host` prop). Fails the build if Svelte's output changes shape.
  */
 function ownCustomElements(): Plugin {
-  const call = "$.create_custom_element(";
   const module = JSON.stringify(path.join(root, "components/custom-element.svelte.ts"));
   return {
     name: "auth-elements:own-custom-elements",
     enforce: "post",
     transform(code, id) {
       if (!isElementSource(id)) return;
-      if (!code.includes(call)) this.error(`expected ${call} in the compiled ${id}`);
-      const guarded = code.replace(call, `typeof HTMLElement == "function" && createCustomElement(`);
-      return { code: `import { createCustomElement } from ${module};\n${guarded}`, map: null };
+      const component = /^export default function (\w+)\(/m.exec(code)?.[1];
+      if (!component) this.error(`expected the component function as the default export of the compiled ${id}`);
+      const file = id.split("?")[0]!;
+      const options = parse(withElementProps(fs.readFileSync(file, "utf8"), file), { modern: true }).options?.customElement;
+      if (options?.shadow && options.shadow !== "none" && options.shadow !== "open") this.error(`${id}: shadow is "open" or "none"`);
+      const shadow = options?.shadow === "none" ? "" : `, { mode: "open" }`;
+      const define = `typeof HTMLElement == "function" && createCustomElement(${component}, ${JSON.stringify(options?.props ?? {})}${shadow});`;
+      return { code: `import { createCustomElement } from ${module};\n${code}\n${define}\n`, map: null };
     },
   };
 }
@@ -80,11 +87,10 @@ export default defineConfig({
     svelte({
       // No component has a <style> block: styles are one constructable stylesheet (styles.css,
       // adopted by styles.ts), so nothing is injected that a CSP without 'unsafe-inline' would block.
-      compilerOptions: { customElement: true, discloseVersion: false, css: "external" },
-      dynamicCompileOptions: ({ filename }) => (isElementSource(filename) ? undefined : { customElement: false }),
+      compilerOptions: { discloseVersion: false, css: "external" },
       emitCss: false,
-      // The elements' attributes come from their @attr JSDoc; their <slot>s stay native.
-      preprocess: [elementPropsPreprocessor(isElementSource), nativeSlotsPreprocessor(isElementSource)],
+      // Every component compiles as a plain one, the elements too (see ownCustomElements); their <slot>s stay native.
+      preprocess: [plainComponentPreprocessor(isElementSource), nativeSlotsPreprocessor(isElementSource)],
     }),
     ownCustomElements(),
     freshChunkFolders(),
@@ -103,10 +109,11 @@ export default defineConfig({
       // The entry may export internal bindings to the newer elements' chunks, so that what they
       // share with it (the Svelte runtime, the store) stays in the entry instead of a third file.
       preserveEntrySignatures: "allow-extension",
-      // Svelte's template blocks ({#if}, snippets, …) have no side effects of their own, but its
-      // package.json does not say so: without this, every block its one runtime index re-exports,
-      // the ones only the chunks use included, would be bundled into the entry.
-      treeshake: { moduleSideEffects: (id: string) => !/[\\/]svelte[\\/]src[\\/]internal[\\/]client[\\/]dom[\\/]blocks[\\/]/.test(id) },
+      // Svelte's runtime modules only declare things (no side effects when loaded), but its
+      // package.json does not say so: without this, every module its one runtime index re-exports
+      // would go into the entry, the ones only the chunks use ({#if}, prop(), …) included, and so
+      // would module-level values nothing reads.
+      treeshake: { moduleSideEffects: (id: string) => !/[\\/]node_modules[\\/]svelte[\\/]src[\\/]/.test(id) },
       // Vite keeps whitespace and /*@__PURE__*/ comments in ES library builds for downstream
       // bundlers; this file is also loaded as is by <script type="module">, so it ships minified.
       output: {

@@ -1,18 +1,13 @@
 // The store's account lifecycle actions (design.md, "Account lifecycle"): password reset, e-mail
 // verification, password change, the user's sessions and passkeys, one session server call each
-// (a passkey's creation a WebAuthn ceremony between two: webauthn.ts, whose passkey sign-in this
-// chunk brings too). A chunk
-// of their own: the entry exports them as functions that load it (account-api.ts), the newer
+// (a passkey's creation a WebAuthn ceremony between two: webauthn.ts, which comes with
+// <auth-login>'s extras, login-extras.ts, and is imported from there). A chunk of their own: the entry exports them as functions that load it (account-api.ts), the newer
 // elements import them. A reset request answers alike for every address, so it resolves alike
 // too; a 401 where a session was needed signs the whole page out.
 import type { AuthError, PasskeyInfo, PasswordChange, PasswordReset, RequestOptions, SessionInfo, SessionState } from "./auth-elements.js";
 import { page } from "./page-state.js";
 import { request } from "./session-client.js";
 import { ANONYMOUS, authenticate, commit, endpointFor, refreshSession, sessionLost } from "./session-store.js";
-import { ceremony, creationOptions } from "./webauthn.js";
-
-// A passkey sign-in's code comes with this chunk too (one chunk, one copy of the bundler's runtime).
-export { loginWithPasskey, passkeyForm, passkeyEnglish } from "./webauthn.js";
 
 /** One session server call; a 401 while signed in means the session ended elsewhere: the page signs out. */
 async function call<T>(path: string, options: RequestOptions = {}, method = "POST", body?: unknown): Promise<T> {
@@ -70,6 +65,7 @@ export async function revokeSession(id: string, options?: RequestOptions): Promi
 /** Creates a passkey on this browser's authenticator and registers it for the signed-in user; null when the user cancelled. */
 export async function registerPasskey(name?: string, options?: RequestOptions): Promise<PasskeyInfo | null> {
   const json = await call<PublicKeyCredentialCreationOptionsJSON>("/passkeys/register/options", options);
+  const { ceremony, creationOptions } = await import("./login-extras.js");
   const credential = await ceremony(() => navigator.credentials.create({ publicKey: creationOptions(json) }));
   return credential && call<PasskeyInfo>("/passkeys", options, "POST", { credential, ...(name && { name }) });
 }

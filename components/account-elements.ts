@@ -6,10 +6,5 @@ import "./auth-password-reset/auth-password-reset.js";
 import "./auth-verify-email/auth-verify-email.js";
 import "./auth-account/auth-account.js";
 
-// <auth-login>'s "Continue with <provider>" buttons, a list like those of these elements: loaded with
-// them, once GET /config lists a provider, rather than as one more chunk that imports the runtime.
-export { default as ProviderButtons } from "./auth-form/provider-buttons.svelte";
-
 // For the messages test: the English of these elements, which every locale module must match.
 export { accountEnglish } from "./account-messages.js";
-export { passkeyEnglish } from "./webauthn.js";

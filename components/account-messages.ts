@@ -1,5 +1,4 @@
-// The English texts of <auth-password-reset>, <auth-verify-email>, <auth-account> and <auth-login>'s
-// "Continue with <provider>" buttons (provider-buttons.svelte), with the
+// The English texts of <auth-password-reset>, <auth-verify-email> and <auth-account>, with the
 // error codes only their routes return. They ship in those elements' chunks, not in the entry:
 // importing this module adds them to the built-in English (messages.ts). Other languages have
 // them in their locale module (locales/).
@@ -34,8 +33,6 @@ export const accountEnglish: Readonly<Record<AccountMessageKey, string>> = {
   password_changed: "Your password is changed, and your other sessions are signed out.",
   current_password_wrong: "This is not your current password.",
   not_found: "This is not available here.",
-  // <auth-login>'s provider buttons, which come in this chunk too.
-  continue_with: "Continue with {provider}",
   passkeys_heading: "Passkeys",
   passkeys_none: "No passkeys yet.",
   passkey_created_at: "Added: {time}",

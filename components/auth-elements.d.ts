@@ -167,9 +167,10 @@ export type CoreMessageKey =
   | "oidc_denied"
   | "oidc_failed"
   | "oidc_unavailable"
+  | "continue_with"
   | "unknown_error";
 
-/** The texts of `<auth-password-reset>`, `<auth-verify-email>` and `<auth-account>` (and `<auth-login>`'s provider buttons): they come with that code. */
+/** The texts of `<auth-password-reset>`, `<auth-verify-email>` and `<auth-account>`: they come with that code. */
 export type AccountMessageKey =
   | "new_password_label"
   | "current_password_label"
@@ -198,7 +199,6 @@ export type AccountMessageKey =
   | "password_changed"
   | "current_password_wrong"
   | "not_found"
-  | "continue_with"
   | "passkeys_heading"
   | "passkeys_none"
   | "passkey_created_at"

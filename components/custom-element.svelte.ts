@@ -1,9 +1,10 @@
-// The custom-element class of every element. Svelte compiles each element (customElement mode, so
-// `$host()` works) into a call of its own `create_custom_element`; the build calls this one instead
-// (vite.config.ts), with the same arguments. Svelte's wraps the component in its Svelte 4
-// class-component layer for slots, `$on` events and exports, 2 KB of the entry that our elements do
-// not use (their slots are native, their events DOM events): this mounts the component with
-// `mount()`, its props one `$state` object that attributes and properties write to.
+// The custom-element class of every element. The elements compile as plain Svelte components, and
+// the build makes each one an element with this (vite.config.ts), from its `<svelte:options
+// customElement>` and its @attr JSDoc. Svelte's own custom-element mode would wrap the component in
+// its Svelte 4 class-component layer for slots, `$on` events and exports, and give every prop
+// accessors and a prop() wrapper, none of which our elements use (their slots are native, their
+// events DOM events): this mounts the component with `mount()`, its props one `$state` object that
+// attributes and properties write to, and `host`, the element itself.
 import { mount, unmount, type Component } from "svelte";
 import { page } from "./page-state.js";
 
@@ -11,7 +12,6 @@ import { page } from "./page-state.js";
 export interface PropDefinition {
   attribute?: string;
   type?: "String" | "Number" | "Boolean";
-  reflect?: boolean;
 }
 
 /** An attribute's value as its prop's type; an absent attribute is an absent prop. */
@@ -25,8 +25,6 @@ function fromAttribute(value: string | null, type: PropDefinition["type"]): unkn
 export function createCustomElement(
   component: Component<Record<string, unknown>> & { element?: CustomElementConstructor },
   definitions: Record<string, PropDefinition>,
-  _slots: string[],
-  _exports: string[],
   shadow?: ShadowRootInit,
 ): CustomElementConstructor {
   const attributeOf = (name: string): string => (definitions[name]!.attribute ?? name).toLowerCase();
@@ -36,16 +34,14 @@ export function createCustomElement(
     static observedAttributes = Object.keys(propOf);
 
     static {
-      // A property per prop: reading and writing the props, or the attribute of a reflected one.
-      for (const [name, { reflect }] of Object.entries(definitions)) {
+      // A property per prop, reading and writing the props (none is reflected: see element-props.ts).
+      for (const name of Object.keys(definitions)) {
         Object.defineProperty(this.prototype, name, {
           get(this: AuthElement) {
             return this.#props[name];
           },
           set(this: AuthElement, value: unknown) {
-            if (!reflect) this.#props[name] = value;
-            else if (value == null || value === false) this.removeAttribute(attributeOf(name));
-            else this.setAttribute(attributeOf(name), value === true ? "" : String(value));
+            this.#props[name] = value;
           },
         });
       }
@@ -58,7 +54,7 @@ export function createCustomElement(
     constructor() {
       super();
       // One reactive object: the component reads its props from it, attributes and properties write to it.
-      const props = $state<Record<string, unknown>>({ $$host: this });
+      const props = $state<Record<string, unknown>>({ host: this });
       this.#props = props;
       if (shadow) this.attachShadow(shadow);
       // Properties a host set before the element was defined shadow the accessors: take them over.

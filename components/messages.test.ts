@@ -7,13 +7,11 @@ const LOCALES = ["nl", "de", "fr", "es", "pt-BR", "ar"];
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 
-/** Every English text: the entry's, the newer elements' (in their chunk) and a passkey sign-in's. */
+/** Every English text: the entry's, the newer elements' (in their chunk) and a passkey sign-in's (in <auth-login>'s extras). */
 async function allEnglish(): Promise<Record<string, string>> {
-  const chunk = (await import("/dist/chunks/account-elements.js" as string)) as Record<
-    "accountEnglish" | "passkeyEnglish",
-    Record<string, string>
-  >;
-  return { ...messages.en, ...chunk.accountEnglish, ...chunk.passkeyEnglish };
+  const chunk = (await import("/dist/chunks/account-elements.js" as string)) as Record<"accountEnglish", Record<string, string>>;
+  const extras = (await import("/dist/chunks/login-extras.js" as string)) as Record<"passkeyEnglish", Record<string, string>>;
+  return { ...messages.en, ...chunk.accountEnglish, ...extras.passkeyEnglish };
 }
 
 /** The resources a frame's document fetched whose URL contains `part`. */

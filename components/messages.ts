@@ -58,6 +58,7 @@ const en: CoreMessages = {
   oidc_denied: "Sign-in cancelled.",
   oidc_failed: "Sign-in failed. Try again.",
   oidc_unavailable: "The service is unavailable. Try again later.",
+  continue_with: "Continue with {provider}",
   unknown_error: "Something went wrong. Try again.",
 };
 

@@ -2,9 +2,9 @@
 // relays the auth service's options as WebAuthn's JSON, the authenticator answers through
 // navigator.credentials, and the answer goes back as JSON. The browser's own JSON helpers
 // (PublicKeyCredential.parse…OptionsFromJSON, credential.toJSON()) where it has them, base64url by
-// hand where it does not. Part of the account actions' chunk (account-actions.ts): the entry's
-// passkey actions load it on their first call (account-api.ts), <auth-login> only once GET /config
-// offers passkeys. A ceremony the user cancels, that times out or that the page aborts resolves null:
+// hand where it does not. Part of <auth-login>'s extras (login-extras.ts): <auth-login> loads it
+// once GET /config offers passkeys, the entry's loginWithPasskey() and a passkey's registration
+// (account-actions.ts) on their first call. A ceremony the user cancels, that times out or that the page aborts resolves null:
 // nothing to announce. The challenge, origin and RP id checks are the auth service's.
 import type { AuthError, PasskeyLoginOptions, PasskeyMessageKey, RequestOptions, SessionState } from "./auth-elements.js";
 import { addEnglish } from "./messages.js";

@@ -1,6 +1,6 @@
-// Svelte preprocessor: writes each element's `customElement.props` (attribute name, type, reflect)
-// from its `@attr` JSDoc, the one place an attribute is declared; the manifest, the typings and the
-// README tables come from the same JSDoc. It refuses a hand-written `props` list, and an attribute
+// Each element's `customElement.props` (attribute name, type), written from its `@attr`
+// JSDoc, the one place an attribute is declared (the build's ownCustomElements, vite.config.ts,
+// makes the element from them); the manifest, the typings and the README tables come from the same JSDoc. It refuses a hand-written `props` list, and an attribute
 // without its `$props()` entry (or the reverse), so adding one is the JSDoc line plus using it.
 import { parse, type PreprocessorGroup } from "svelte/compiler";
 import { readElement, type ElementDeclaration } from "../manifest/element-docs.js";
@@ -9,7 +9,6 @@ import { readElement, type ElementDeclaration } from "../manifest/element-docs.j
 export interface ElementProp {
   attribute?: string;
   type: "String" | "Number" | "Boolean";
-  reflect?: true;
 }
 
 function propType(type: string | undefined, where: string): ElementProp["type"] {
@@ -22,8 +21,8 @@ function propType(type: string | undefined, where: string): ElementProp["type"] 
 
 /**
  * The props a host may set through attributes, by property name: every documented attribute but
- * the global ones (`lang`) and the read-only ones, which the element sets itself. An attribute
- * whose description says "Reflected" is reflected back from its property.
+ * the global ones (`lang`) and the read-only ones, which the element sets itself. Only those are
+ * reflected ("Reflected" in the description): the element class writes no attribute from a property.
  */
 export function elementProps(element: ElementDeclaration): Record<string, ElementProp> {
   const fields = new Map(element.members.map((member) => [member.name, member]));
@@ -31,10 +30,11 @@ export function elementProps(element: ElementDeclaration): Record<string, Elemen
   for (const attribute of element.attributes ?? []) {
     const field = fields.get(attribute.fieldName ?? "");
     if (!field || field.readonly) continue;
+    if (/\bReflected\b/.test(attribute.description ?? ""))
+      throw new Error(`<${element.tagName}> ${attribute.name}: only a read-only attribute, which the element writes itself, is reflected`);
     props[field.name] = {
       ...(attribute.name !== field.name ? { attribute: attribute.name } : {}),
       type: propType(attribute.type?.text, `<${element.tagName}> ${attribute.name}`),
-      ...(/\bReflected\b/.test(attribute.description ?? "") ? { reflect: true as const } : {}),
     };
   }
   return props;
@@ -51,7 +51,7 @@ function propsLiteral(props: Record<string, ElementProp>): string {
   return `{ ${entries.join(", ")} }`;
 }
 
-/** The names the instance script destructures from `$props()`. */
+/** The names the instance script destructures from `$props()`, but `host`: the element itself (custom-element.svelte.ts). */
 function declaredProps(source: string, file: string): string[] {
   const ast = parse(source, { modern: true, filename: file });
   for (const statement of ast.instance?.content.body ?? []) {
@@ -60,10 +60,12 @@ function declaredProps(source: string, file: string): string[] {
       const init = declarator.init;
       if (init?.type !== "CallExpression" || init.callee.type !== "Identifier" || init.callee.name !== "$props") continue;
       if (declarator.id.type !== "ObjectPattern") throw new Error(`${file}: destructure $props() so its props can be checked`);
-      return declarator.id.properties.map((property) => {
-        if (property.type !== "Property" || property.key.type !== "Identifier") throw new Error(`${file}: name each prop of $props()`);
-        return property.key.name;
-      });
+      return declarator.id.properties
+        .map((property) => {
+          if (property.type !== "Property" || property.key.type !== "Identifier") throw new Error(`${file}: name each prop of $props()`);
+          return property.key.name;
+        })
+        .filter((name) => name !== "host");
     }
   }
   return [];
@@ -91,10 +93,20 @@ export function withElementProps(source: string, file: string): string {
   return source.slice(0, options.index) + rewritten + source.slice(options.index + options[0].length);
 }
 
-/** The preprocessor, for the element sources `isElement` picks. */
-export function elementPropsPreprocessor(isElement: (file: string) => boolean): PreprocessorGroup {
+/**
+ * `source` without its `<svelte:options customElement>` (the line stays, empty, so that lines keep
+ * their numbers): an element compiles as a plain component, which the build makes an element
+ * (vite.config.ts, ownCustomElements), since that option would switch Svelte to its own
+ * custom-element mode.
+ */
+export function asPlainComponent(source: string): string {
+  return source.replace(/<svelte:options\s+customElement=\{\{[^}]*\}\}\s*\/>/, "");
+}
+
+/** The preprocessor of asPlainComponent(), for the element sources `isElement` picks. */
+export function plainComponentPreprocessor(isElement: (file: string) => boolean): PreprocessorGroup {
   return {
-    name: "auth-elements:element-props",
-    markup: ({ content, filename }) => (filename && isElement(filename) ? { code: withElementProps(content, filename) } : undefined),
+    name: "auth-elements:plain-component",
+    markup: ({ content, filename }) => (filename && isElement(filename) ? { code: asPlainComponent(content) } : undefined),
   };
 }
