@@ -21,6 +21,10 @@ describe("dist/auth-elements.js without a DOM", () => {
       "changePassword",
       "listSessions",
       "revokeSession",
+      "loginWithPasskey",
+      "registerPasskey",
+      "listPasskeys",
+      "removePasskey",
     );
     // (Besides internal bindings under one- or two-letter names, for the chunks.)
     expect(
