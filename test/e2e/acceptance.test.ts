@@ -4,23 +4,11 @@
 // a wrong password is announced; log in; the refresh token is revoked behind the page's back and
 // its next apiFetch gets a 401, which flips the gate to anonymous. Throughout: no CSP violation,
 // no page error, and no token readable from cookies or storage.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { gateState, launchChromium, membersHeading, newAccount, openDemo, screenshot, submitAuthForm, watchedContext } from "./browser.js";
-import { startDemo, type RunningDemo } from "./demo-process.js";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
+import { demoAndBrowser, gateState, membersHeading, newAccount, openDemo, screenshot, submitAuthForm, watchedContext } from "./browser.js";
 
-let demo: RunningDemo;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemo();
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const running = demoAndBrowser();
 
 /** Everything page scripts can read: cookies and both storages. */
 function readableSecrets(page: Page): Promise<{ cookie: string; local: Record<string, string>; session: Record<string, string> }> {
@@ -43,11 +31,11 @@ async function recordEvents(page: Page, types: string[]): Promise<() => Promise<
 }
 
 it("meets issue 3's acceptance on a host page under the strict CSP", async () => {
-  const { context, problems } = await watchedContext(browser);
-  const other = await watchedContext(browser); // another device of the same user
+  const { context, problems } = await watchedContext(running.browser);
+  const other = await watchedContext(running.browser); // another device of the same user
   try {
-    const page = await openDemo(context, demo.url);
-    const response = await page.request.get(demo.url);
+    const page = await openDemo(context, running.demo.url);
+    const response = await page.request.get(running.demo.url);
     expect(response.headers()["content-security-policy"]).toContain("script-src 'self'; style-src 'self'");
     const events = await recordEvents(page, ["auth-signup", "auth-login", "auth-logout", "auth-error", "auth-session-expired"]);
     const account = newAccount("e2e-acceptance");
@@ -59,7 +47,7 @@ it("meets issue 3's acceptance on a host page under the strict CSP", async () =>
     await membersHeading(page).waitFor({ state: "visible" });
 
     // A second tab follows a logout within a second.
-    const second = await openDemo(context, demo.url);
+    const second = await openDemo(context, running.demo.url);
     await gateState(second, "authenticated");
     await page.locator("auth-logout button").click();
     await gateState(page, "anonymous");
@@ -84,7 +72,7 @@ it("meets issue 3's acceptance on a host page under the strict CSP", async () =>
 
     // Behind its back: the same user, elsewhere, logs out everywhere, which revokes the refresh
     // token of this page's session too. The page still believes it is signed in...
-    const elsewhere = await openDemo(other.context, demo.url);
+    const elsewhere = await openDemo(other.context, running.demo.url);
     await submitAuthForm(elsewhere, "auth-login", account.email, account.password);
     await gateState(elsewhere, "authenticated");
     const revoked = await elsewhere.evaluate(async () => {

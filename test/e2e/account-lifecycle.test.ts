@@ -5,33 +5,21 @@
 // password on /account (the other browser is signed out again); see both sessions there and end
 // the other one, which signs that browser out. Each link's token leaves the address bar before the
 // page makes any request with it; no CSP violation and no page error anywhere.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { expect, it } from "vitest";
 import {
   axeViolations,
+  demoAndBrowser,
   gateState,
-  launchChromium,
   newAccount,
   openDemo,
+  type Problems,
   screenshot,
   submitAuthForm,
   watchedContext,
-  type Problems,
 } from "./browser.js";
-import { startDemo, type RunningDemo } from "./demo-process.js";
 
-let demo: RunningDemo;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemo();
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const running = demoAndBrowser();
 
 /** Generous: Chromium, the demo and other suites share a small, busy machine. */
 const TIMEOUT = 150_000;
@@ -44,7 +32,7 @@ declare global {
 
 /** A watched context whose pages note, for each fetch(), the address bar at that moment. */
 async function browserOfUser(): Promise<{ context: BrowserContext; problems: Problems }> {
-  const watched = await watchedContext(browser);
+  const watched = await watchedContext(running.browser);
   await watched.context.addInitScript(() => {
     const original = window.fetch;
     window.__requests = [];
@@ -68,7 +56,7 @@ async function expectNoProblems(...all: Problems[]): Promise<void> {
  * again every two seconds) and follows its link, like a user reading the mail; returns the link.
  */
 async function followMailedLink(page: Page, email: string, subject: string): Promise<string> {
-  await page.goto(new URL("mailbox", demo.url).href);
+  await page.goto(new URL("mailbox", running.demo.url).href);
   const mail = page.locator("#mails tr").filter({ hasText: email }).filter({ hasText: subject });
   await mail.first().waitFor({ timeout: 20_000 });
   expect(await axeViolations(page)).toEqual([]);
@@ -82,7 +70,7 @@ async function followMailedLink(page: Page, email: string, subject: string): Pro
 /** After a mailed link opened `pathname`: the token is gone from the address bar, and was gone before the page's first request. */
 async function expectTokenGoneAtOnce(page: Page, href: string, pathname: string): Promise<void> {
   const link = new URL(href);
-  expect(link.origin).toBe(new URL(demo.url).origin);
+  expect(link.origin).toBe(new URL(running.demo.url).origin);
   expect(link.pathname).toBe(pathname);
   const token = link.searchParams.get("token")!;
   expect(token).toMatch(/\S{16,}/);
@@ -101,11 +89,11 @@ it(
     const { context, problems } = await browserOfUser();
     try {
       const account = newAccount("e2e-verify");
-      const page = await openDemo(context, demo.url);
+      const page = await openDemo(context, running.demo.url);
       await gateState(page, "anonymous");
       await submitAuthForm(page, "auth-signup", account.email, account.password);
       await gateState(page, "authenticated");
-      await page.goto(new URL("account", demo.url).href);
+      await page.goto(new URL("account", running.demo.url).href);
       await summary(page)
         .filter({ hasText: `Signed in as ${account.email} (e-mail address not confirmed yet).` })
         .waitFor();
@@ -139,12 +127,12 @@ it(
     const other = await browserOfUser();
     try {
       const account = newAccount("e2e-reset");
-      const elsewhere = await openDemo(other.context, demo.url);
+      const elsewhere = await openDemo(other.context, running.demo.url);
       await submitAuthForm(elsewhere, "auth-signup", account.email, account.password);
       await gateState(elsewhere, "authenticated");
 
       // Forgot the password: the sign-in box links to the reset page, which asks for the address.
-      const page = await openDemo(mine.context, demo.url);
+      const page = await openDemo(mine.context, running.demo.url);
       await gateState(page, "anonymous");
       await page.locator("auth-login a", { hasText: "Forgot your password?" }).click();
       await page.waitForURL((url) => url.pathname === "/reset-password");
@@ -196,10 +184,10 @@ it(
     const other = await browserOfUser();
     try {
       const account = newAccount("e2e-account");
-      const page = await openDemo(mine.context, demo.url);
+      const page = await openDemo(mine.context, running.demo.url);
       await submitAuthForm(page, "auth-signup", account.email, account.password);
       await gateState(page, "authenticated");
-      const elsewhere = await openDemo(other.context, demo.url);
+      const elsewhere = await openDemo(other.context, running.demo.url);
       await submitAuthForm(elsewhere, "auth-login", account.email, account.password);
       await gateState(elsewhere, "authenticated");
 

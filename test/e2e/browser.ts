@@ -4,11 +4,29 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium.mjs";
-import { root } from "./demo-process.js";
+import { root, startDemo, type RunningDemo } from "./demo-process.js";
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+}
+
+/**
+ * One demo process and one Chromium for the test file that calls this at its top level: started in a
+ * `beforeAll`, stopped in an `afterAll`. Read `demo` and `browser` from the result inside tests and hooks.
+ */
+export function demoAndBrowser(): { readonly demo: RunningDemo; readonly browser: Browser } {
+  const running = {} as { demo: RunningDemo; browser: Browser };
+  beforeAll(async () => {
+    running.demo = await startDemo();
+    running.browser = await launchChromium();
+  }, 400_000);
+  afterAll(async () => {
+    await running.browser?.close();
+    await running.demo?.stop();
+  });
+  return running;
 }
 
 /** What went wrong on any page of a context: CSP violations and uncaught errors. */

@@ -2,12 +2,11 @@
 // Chromium, served under the strict CSP by the demo server. Per page: sign up, see the gated
 // content, call the notes service through the gateway, sign out with a second tab following;
 // sign in with the keyboard alone; switch theme and language; and no axe-core violation.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   axeViolations,
+  demoAndBrowser,
   gateState,
-  launchChromium,
   membersHeading,
   newAccount,
   openDemo,
@@ -15,7 +14,6 @@ import {
   submitAuthForm,
   watchedContext,
 } from "./browser.js";
-import { startDemo, type RunningDemo } from "./demo-process.js";
 
 const PAGES = [
   { name: "plain", path: "" },
@@ -27,22 +25,11 @@ const PAGES = [
 /** Generous: Chromium, the demo and other suites share a small, busy machine. */
 const TIMEOUT = 120_000;
 
-let demo: RunningDemo;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemo();
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const running = demoAndBrowser();
 
 /** Creates an account without a browser (the sign-up form is tested elsewhere), as a first-party client would. */
 async function createAccount(email: string, password: string): Promise<void> {
-  const response = await fetch(new URL("auth/signup", demo.url), {
+  const response = await fetch(new URL("auth/signup", running.demo.url), {
     method: "POST",
     headers: { "content-type": "application/json", "x-csrf": "1" },
     body: JSON.stringify({ email, password }),
@@ -51,12 +38,12 @@ async function createAccount(email: string, password: string): Promise<void> {
 }
 
 describe.each(PAGES)("the $name host page", ({ name, path }) => {
-  const url = () => new URL(path, demo.url).href;
+  const url = () => new URL(path, running.demo.url).href;
 
   it(
     "signs up, shows the members area, calls the notes service, and signs out with a second tab following within a second",
     async () => {
-      const { context, problems } = await watchedContext(browser);
+      const { context, problems } = await watchedContext(running.browser);
       try {
         const page = await openDemo(context, url());
         await gateState(page, "anonymous");
@@ -107,7 +94,7 @@ describe.each(PAGES)("the $name host page", ({ name, path }) => {
     async () => {
       const account = newAccount(`e2e-keys-${name}`);
       await createAccount(account.email, account.password);
-      const { context, problems } = await watchedContext(browser);
+      const { context, problems } = await watchedContext(running.browser);
       try {
         const page = await openDemo(context, url());
         await gateState(page, "anonymous");
@@ -139,7 +126,7 @@ describe.each(PAGES)("the $name host page", ({ name, path }) => {
   it(
     "switches theme through --auth-* custom properties and language through lang",
     async () => {
-      const { context, problems } = await watchedContext(browser);
+      const { context, problems } = await watchedContext(running.browser);
       try {
         const page = await openDemo(context, url());
         const accent = () =>
@@ -177,7 +164,7 @@ describe.each(PAGES)("the $name host page", ({ name, path }) => {
     async () => {
       const account = newAccount(`e2e-axe-${name}`);
       await createAccount(account.email, account.password);
-      const { context } = await watchedContext(browser);
+      const { context } = await watchedContext(running.browser);
       try {
         const page = await openDemo(context, url());
         await gateState(page, "anonymous");

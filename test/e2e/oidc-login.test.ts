@@ -4,29 +4,16 @@
 // content, a gateway call carries the provider's access token to the notes upstream) while page
 // scripts can read no token, and signing out follows the server's logoutUrl to the provider's
 // sign-out, so that the next "Continue with" asks the provider's login again.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { gateState, launchChromium, membersHeading, openDemo, screenshot, watchedContext } from "./browser.js";
-import { startDemo, type RunningDemo } from "./demo-process.js";
+import { expect, it } from "vitest";
+import { demoAndBrowser, gateState, membersHeading, openDemo, screenshot, watchedContext } from "./browser.js";
 
-let demo: RunningDemo;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemo();
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const running = demoAndBrowser();
 
 it('signs in through "Continue with Test IdP" on a strict-CSP page, and out at the provider too', async () => {
-  const { context, problems } = await watchedContext(browser);
+  const { context, problems } = await watchedContext(running.browser);
   try {
-    const page = await openDemo(context, demo.url);
-    const idpOrigin = new URL(/Demo IdP .* at (http:\/\/\S+)/.exec(demo.output())![1]!).origin;
+    const page = await openDemo(context, running.demo.url);
+    const idpOrigin = new URL(/Demo IdP .* at (http:\/\/\S+)/.exec(running.demo.output())![1]!).origin;
     await gateState(page, "anonymous");
     const providerButton = page.locator("auth-login button.auth-provider", { hasText: /^Continue with Test IdP/ });
 
@@ -37,7 +24,7 @@ it('signs in through "Continue with Test IdP" on a strict-CSP page, and out at t
     await page.waitForURL((url) => url.origin === idpOrigin);
     await page.getByLabel("E-mail address").fill("oidc-e2e@example.org");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(demo.url);
+    await page.waitForURL(running.demo.url);
     await gateState(page, "authenticated");
     await membersHeading(page).waitFor({ state: "visible" });
     await page.locator("#members-email", { hasText: "oidc-e2e@example.org" }).waitFor();
@@ -52,13 +39,13 @@ it('signs in through "Continue with Test IdP" on a strict-CSP page, and out at t
       storage: localStorage.length + sessionStorage.length,
       url: location.href,
     }));
-    expect(readable).toEqual({ cookie: "", storage: 0, url: demo.url });
+    expect(readable).toEqual({ cookie: "", storage: 0, url: running.demo.url });
 
     // Signing out follows logoutUrl to the provider's sign-out, which sends the browser back home.
     await page.locator("auth-logout button").click();
     await page.waitForURL((url) => url.origin === idpOrigin);
     await page.getByRole("button", { name: "Yes, sign me out" }).click();
-    await page.waitForURL(demo.url);
+    await page.waitForURL(running.demo.url);
     await gateState(page, "anonymous");
 
     // Signed out at the provider too: it asks for the login again.

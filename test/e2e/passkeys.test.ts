@@ -6,10 +6,9 @@
 // on /account; see the authenticator's now unknown passkey refused. The pages are opened on
 // http://localhost:<port> (WebAuthn refuses IP-address origins, and localhost is a secure context).
 // Throughout: no CSP violation and no page error.
-import type { Browser, CDPSession, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { gateState, launchChromium, newAccount, openDemo, screenshot, submitAuthForm, watchedContext } from "./browser.js";
-import { startDemo, type RunningDemo } from "./demo-process.js";
+import type { CDPSession, Page } from "playwright-core";
+import { beforeAll, expect, it } from "vitest";
+import { demoAndBrowser, gateState, newAccount, openDemo, screenshot, submitAuthForm, watchedContext } from "./browser.js";
 
 declare global {
   interface Window {
@@ -17,21 +16,13 @@ declare global {
   }
 }
 
-let demo: RunningDemo;
-let browser: Browser;
+const running = demoAndBrowser();
 /** The demo's origin, which it shows as localhost: browsers refuse WebAuthn on an IP address. */
 let base: string;
 
-beforeAll(async () => {
-  demo = await startDemo();
-  base = demo.url;
+beforeAll(() => {
+  base = running.demo.url;
   if (!base.startsWith("http://localhost:")) throw new Error(`the demo should show itself as localhost, not ${base}`);
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
 });
 
 /** A virtual platform authenticator on `page`'s target; resolves with the session and its id. */
@@ -63,7 +54,7 @@ async function signOut(page: Page): Promise<void> {
 }
 
 it("adds a passkey on /account, signs in with it from the button and from autofill, removes it, and is refused then", async () => {
-  const { context, problems } = await watchedContext(browser);
+  const { context, problems } = await watchedContext(running.browser);
   try {
     const page = await openDemo(context, base);
     const { cdp, authenticatorId } = await virtualAuthenticator(page);
