@@ -46,6 +46,7 @@ import { cookieSettings, SessionCookie } from "./cookie.js";
 import { idleRenewal, sessionTtlMs, type SessionLimits } from "./lifetime.js";
 import type { ProviderTokenStore } from "./provider-tokens.js";
 import {
+  activeSession,
   oidcUserId,
   toSessionRecord,
   type ActiveSession,
@@ -171,7 +172,7 @@ export class Sessions {
       ttlMs = renewed;
     }
     // The tokens stay sealed until a path needs them (the session check never does; the gateway on a JWT cache miss).
-    return { ...record, sid, secret: keys.secret, expiresAt: now + ttlMs };
+    return activeSession(record, sid, keys.secret, now + ttlMs);
   }
 
   /**
