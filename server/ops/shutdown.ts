@@ -56,10 +56,16 @@ export class Lifecycle {
   track(req: IncomingMessage, res: ServerResponse): void {
     if (this.stopping) res.setHeader("Connection", "close");
     this.inFlight.set(res, req);
-    res.once("close", () => {
-      this.inFlight.delete(res);
-      if (this.inFlight.size === 0) this.drained?.();
-    });
+    res.on("close", this.onClose);
+  }
+
+  /** The one "close" listener of every response (a response closes once): no closure per request. */
+  private readonly onClose = closeListener(this);
+
+  /** A tracked response has closed. */
+  responseClosed(res: ServerResponse): void {
+    this.inFlight.delete(res);
+    if (this.inFlight.size === 0) this.drained?.();
   }
 
   /** Shuts down once; later calls share the first. Never rejects. */
@@ -103,4 +109,10 @@ export class Lifecycle {
     );
     logger.info({ event: "shutdown_done", ms: Date.now() - started, unfinished }, "shut down");
   }
+}
+
+function closeListener(lifecycle: Lifecycle): (this: ServerResponse) => void {
+  return function onClose(this: ServerResponse) {
+    lifecycle.responseClosed(this);
+  };
 }
