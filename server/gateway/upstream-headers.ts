@@ -75,31 +75,58 @@ export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHead
 
 /**
  * The answer's headers: the upstream's (its caching headers apply), minus the dropped ones, plus
- * `extra` (CORS), with Origin added to Vary; as a flat list for one raw writeHead.
+ * `extra` (CORS), with Origin added to Vary; as a flat list for one raw writeHead. `parsed` is
+ * undici's view of them (names in lower case, values decoded as UTF-8), used as it is when every
+ * value is ASCII; otherwise the bytes of `raw` are passed on as they came (latin1 both ways).
  */
 export function responseHeadersFrom(
-  upstream: ReadonlyArray<Buffer | string> | Record<string, string | string[] | undefined>,
+  parsed: Record<string, string | string[] | undefined>,
+  raw: ReadonlyArray<Buffer | string> | null | undefined,
   extra: string[],
 ): string[] {
   const kept: string[] = [...extra];
   let varied = false;
-  const keep = (name: string, value: string): void => {
-    const lower = name.toLowerCase();
-    if (RESPONSE_HEADERS_DROPPED.has(lower)) return;
-    if (lower === "vary" && !varied) {
-      varied = true;
-      if (!/\borigin\b|\*/i.test(value)) value = `${value}, Origin`;
-    }
-    kept.push(name, value);
-  };
-  if (Array.isArray(upstream)) {
-    for (let i = 0; i < upstream.length; i += 2) keep(upstream[i]!.toString("latin1"), upstream[i + 1]!.toString("latin1"));
-  } else {
-    for (const [name, value] of Object.entries(upstream)) {
-      if (value === undefined) continue;
-      for (const one of Array.isArray(value) ? value : [value]) keep(name, one);
+  for (const name in parsed) {
+    const value = parsed[name];
+    if (typeof value === "string") {
+      if (raw && NOT_ASCII.test(value)) return rawHeadersFrom(raw, extra);
+      varied = keepHeader(kept, name, value, varied);
+    } else if (value !== undefined) {
+      for (const one of value) {
+        if (raw && NOT_ASCII.test(one)) return rawHeadersFrom(raw, extra);
+        varied = keepHeader(kept, name, one, varied);
+      }
     }
   }
   if (!varied) kept.push("Vary", "Origin");
   return kept;
+}
+
+// eslint-disable-next-line no-control-regex -- the ASCII range, control bytes included
+const NOT_ASCII = /[^\u0000-\u007f]/;
+
+/** The same, from the raw name/value list: each byte passed on as it came. */
+function rawHeadersFrom(raw: ReadonlyArray<Buffer | string>, extra: string[]): string[] {
+  const kept: string[] = [...extra];
+  let varied = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    varied = keepHeader(kept, raw[i]!.toString("latin1"), raw[i + 1]!.toString("latin1"), varied);
+  }
+  if (!varied) kept.push("Vary", "Origin");
+  return kept;
+}
+
+/**
+ * Adds one upstream header to `kept`, unless it is dropped; the first Vary (`varied` false) is made
+ * to name Origin. Returns whether a Vary has been kept so far.
+ */
+function keepHeader(kept: string[], name: string, value: string, varied: boolean): boolean {
+  const lower = name.toLowerCase();
+  if (RESPONSE_HEADERS_DROPPED.has(lower)) return varied;
+  if (lower === "vary" && !varied) {
+    kept.push(name, /\borigin\b|\*/i.test(value) ? value : `${value}, Origin`);
+    return true;
+  }
+  kept.push(name, value);
+  return varied;
 }

@@ -62,14 +62,14 @@ export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, U
   // Every segment after the service must be a plain name: no empty (`//host`), `.` or `..` segment.
   // Servlet containers (Tomcat, Jetty, Spring) cut a `;parameter` off each segment before they look
   // at it, so `..;` and `.;x` are `..` and `.` to them: the check applies to what is left.
-  if (tail) {
+  // (Only a `.`, a `;` or a `//` can make such a segment: a plain path skips the walk.)
+  if (tail.includes(".") || tail.includes(";") || tail.includes("//")) {
     const segments = tail.slice(1).split("/");
-    segments.forEach((segment, index) => {
-      const last = index === segments.length - 1;
-      const name = segment.split(";", 1)[0]!;
+    for (let index = 0; index < segments.length; index++) {
+      const name = segments[index]!.split(";", 1)[0]!;
       if (name === "." || name === "..") reject("The path must not contain . or .. segments (path parameters included).");
-      if (name === "" && !last) reject("The path must not contain empty segments.");
-    });
+      if (name === "" && index < segments.length - 1) reject("The path must not contain empty segments.");
+    }
   }
   return { upstream, path: (`${upstream.basePath}${tail}` || "/") + query };
 }

@@ -64,7 +64,8 @@ function compute(req: IncomingMessage, trust: TrustFunction): RequestContext {
     host = firstValue(req.headers["x-forwarded-host"]) ?? host;
   }
   // proxy-addr walks X-Forwarded-For from the peer backwards while each hop is trusted: [peer, …, client].
-  const chain = proxyAddr.all(req, trust);
+  // Without X-Forwarded-For (and with an untrusted peer) the chain is the peer alone: no parsing.
+  const chain = peerTrusted && req.headers["x-forwarded-for"] !== undefined ? proxyAddr.all(req, trust) : [peer];
   return {
     scheme,
     host,

@@ -41,6 +41,8 @@ export interface EchoUpstream {
  * - `.../hang`: never answers (until close);
  * - `.../redirect`: 302 with `Location: /elsewhere` (a followed redirect would show up as a second request);
  * - `.../set-cookie`: 200 with two Set-Cookie headers;
+ * - `.../non-ascii-headers`: 200 with header values that are not ASCII: `X-Utf8` holds the UTF-8 bytes
+ *   of "café", `X-Latin1` the single byte 0xE9 (not UTF-8);
  * - `.../status/<n>`: that status with a small JSON body (401 carries WWW-Authenticate);
  * - `.../slow?chunks=N&delay=MS&size=B`: N chunks of B bytes, MS apart;
  * - `.../big?bytes=N`: N bytes of a deterministic pattern;
@@ -119,6 +121,15 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     if (path.endsWith("/redirect")) {
       res.writeHead(302, { location: "/elsewhere", "content-type": "text/plain" });
       res.end("moved");
+      return;
+    }
+    if (path.endsWith("/non-ascii-headers")) {
+      // Node writes a header string's characters as bytes (latin1): these are the bytes on the wire.
+      res.setHeader("x-utf8", Buffer.from("café", "utf8").toString("latin1"));
+      res.setHeader("x-latin1", "\u00e9");
+      res.setHeader("content-type", "application/json");
+      // A Buffer body: Node then writes the head as latin1 (with a string body, in the body's encoding).
+      res.end(Buffer.from(JSON.stringify({ ok: true })));
       return;
     }
     if (path.endsWith("/set-cookie")) {
