@@ -17,6 +17,7 @@ import { ApiError } from "../http/errors.js";
 import { hasBody } from "../http/json-body.js";
 import { closeWithin } from "../ops/deadline.js";
 import type { Metrics } from "../ops/metrics.js";
+import { interimTolerantConnector } from "./interim-responses.js";
 import { requestHeadersFor, responseHeadersFrom, type ForwardedHeaders } from "./upstream-headers.js";
 
 export interface ForwardOptions {
@@ -56,7 +57,8 @@ export class UpstreamProxy {
       // Our own deadline (below) is exact and counts from acceptance; undici's coarse timers are a backstop.
       headersTimeout: timeoutMs + 1_000,
       bodyTimeout: timeoutMs,
-      connectTimeout: Math.min(timeoutMs, 5_000),
+      // undici drops the connection on an unsolicited `100 Continue`; this connector drops the 100 instead.
+      connect: interimTolerantConnector({ timeout: Math.min(timeoutMs, 5_000) }),
     });
   }
 
@@ -98,8 +100,9 @@ export class UpstreamProxy {
       const onRequestClosed = (): void => {
         if (!req.complete) onClientGone();
       };
-      res.once("close", onClientGone);
-      req.once("close", onRequestClosed);
+      // `on`, not `once`: finish() removes them, and `once` would wrap each in one more closure per call.
+      res.on("close", onClientGone);
+      req.on("close", onRequestClosed);
       const finish = (): void => {
         settled = true;
         clearTimeout(deadline);
@@ -155,7 +158,7 @@ export class UpstreamProxy {
             answered = true;
             metrics.upstreamStatus(statusCode);
             clearTimeout(deadline);
-            res.writeHead(statusCode, responseHeadersFrom(started.rawHeaders ?? parsed, options.responseHeaders));
+            res.writeHead(statusCode, responseHeadersFrom(parsed, rawList(started.rawHeaders), options.responseHeaders));
           },
           onResponseData(started, chunk) {
             if (!res.write(chunk)) {
@@ -184,6 +187,11 @@ export class UpstreamProxy {
       deadlineMs,
     );
   }
+}
+
+/** The controller's raw headers when undici gives them as the flat list they came in. */
+function rawList(raw: Dispatcher.DispatchController["rawHeaders"]): Array<Buffer | string> | undefined {
+  return Array.isArray(raw) ? raw : undefined;
 }
 
 /** Passes bytes through until `limit`, then fails the stream (the upstream call aborts). */

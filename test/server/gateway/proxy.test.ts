@@ -443,9 +443,9 @@ describe("informational answers and Expect", () => {
     expect(echo.requests.map((r) => r.url)).toEqual(["/base/early-hints", "/base/after"]);
   });
 
-  it("an unsolicited 100 Continue from the upstream: a 502 in the error shape (undici refuses it), and the browser's connection survives", async () => {
-    // undici, the upstream client, treats a 100 to a request that did not ask for one as a broken
-    // upstream connection (client-h1.js); the browser's own connection must not pay for it.
+  it("an unsolicited 100 Continue from the upstream is dropped: the final answer comes through, and a pipelined request after it is answered", async () => {
+    // undici, the upstream client, destroys its connection on a 100 it did not ask for; the gateway's
+    // upstream connections drop the 100 first (interim-responses.ts).
     const cookie = client.cookieHeader();
     const one = (path: string) => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nX-CSRF: 1\r\nCookie: ${cookie}\r\n\r\n`;
     const answer = await readAll(
@@ -453,8 +453,11 @@ describe("informational answers and Expect", () => {
       one("/api/echo/continue") + one("/api/echo/after").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"),
     );
     const statuses = [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
-    expect(statuses, answer).toEqual([502, 200]);
-    expect(answer).toContain('"error":"upstream_unavailable"');
+    expect(statuses, answer).toEqual([200, 200]);
+    expect(answer).toContain('"url":"/base/continue"');
+    expect(echo.requests.map((r) => r.url)).toEqual(["/base/continue", "/base/after"]);
+    // The same upstream connection goes on serving: the next call is answered too.
+    expect((await apiGet(client, "/api/echo/continue")).status).toBe(200);
   });
 
   it("Expect: 100-continue: 100 once the call is allowed, then the upstream's answer to the whole body", async () => {
@@ -494,6 +497,15 @@ describe("responses from upstream", () => {
     expect(client.jar.get(server.config.cookieName)).toBe(cookieBefore);
     expect(client.jar.has("upstream")).toBe(false);
     expect((await client.get("/auth/session")).body.authenticated).toBe(true);
+  });
+
+  it("passes header values that are not ASCII on byte for byte (UTF-8 and lone latin1 bytes alike)", async () => {
+    const response = await rawGatewayGet(client, "/api/echo/non-ascii-headers");
+    expect(response.status).toBe(200);
+    // `raw` is the answer read as latin1: one character per byte.
+    expect(response.raw).toMatch(/\r\nx-utf8: caf\u00c3\u00a9\r\n/i);
+    expect(response.raw).toMatch(/\r\nx-latin1: \u00e9\r\n/i);
+    expect(response.headers["vary"]).toEqual(["Origin"]);
   });
 
   it("passes a redirect back (302 + Location) without following it", async () => {
