@@ -42,7 +42,7 @@ function watchRequestHeads(): void {
   });
 }
 
-const PREFIXES = [Buffer.from("HTTP/1.1 100"), Buffer.from("HTTP/1.0 100")];
+const PREFIX = "HTTP/1.1 100";
 const SPACE = 0x20;
 const CR = 0x0d;
 const HEAD_END = Buffer.from("\r\n\r\n");
@@ -52,14 +52,16 @@ const HEAD_END = Buffer.from("\r\n\r\n");
  * with one, or -1 when it may still be one and more bytes are needed to tell.
  */
 export function interimHeadLength(data: Buffer): number {
-  const prefixLength = PREFIXES[0]!.length;
-  const seen = Math.min(data.length, prefixLength);
-  const matches = PREFIXES.some((prefix) => data.compare(prefix, 0, seen, 0, seen) === 0);
-  if (!matches) return 0;
-  if (data.length <= prefixLength) return -1;
-  const next = data[prefixLength];
+  // Byte by byte against "HTTP/1.1 100" (or "HTTP/1.0 100"): most answers differ at their status code.
+  const seen = Math.min(data.length, PREFIX.length);
+  for (let i = 0; i < seen; i++) {
+    const byte = data[i]!;
+    if (byte !== PREFIX.charCodeAt(i) && !(i === 7 && byte === 0x30)) return 0;
+  }
+  if (data.length <= PREFIX.length) return -1;
+  const next = data[PREFIX.length];
   if (next !== SPACE && next !== CR) return 0; // `HTTP/1.1 1000`: not a 100
-  const end = data.indexOf(HEAD_END, prefixLength);
+  const end = data.indexOf(HEAD_END, PREFIX.length);
   return end === -1 ? -1 : end + HEAD_END.length;
 }
 
