@@ -5,7 +5,7 @@
 // It starts its own session server (with FORWARD_AUTH_PORT) and nginx, and stops both when done.
 import fs from "node:fs";
 import path from "node:path";
-import { freePort, start, tempDir } from "./processes.mjs";
+import { freePort, sessionServerEnv, signUpCookie, start, tempDir } from "./processes.mjs";
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -59,16 +59,7 @@ export async function measureForwardAuth({ load, errorsOf, redisUrl, upstreamUrl
     "session server (forward auth)",
     process.execPath,
     ["dist/server/server/main.js"],
-    {
-      PORT: "0",
-      FORWARD_AUTH_PORT: String(verifyPort),
-      TRUST_PROXY: "loopback",
-      REDIS_URL: redisUrl,
-      DATA_DIR: tempDir("forward-auth-data"),
-      LOG_LEVEL: "warn",
-      SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop",
-      AUTH_SERVICE: "",
-    },
+    sessionServerEnv({ FORWARD_AUTH_PORT: String(verifyPort), TRUST_PROXY: "loopback", REDIS_URL: redisUrl }),
     /listening on (http:\/\/\S+)/,
   );
   const dir = tempDir("nginx");
@@ -85,13 +76,7 @@ export async function measureForwardAuth({ load, errorsOf, redisUrl, upstreamUrl
     /start worker process/,
   );
   try {
-    const signup = await fetch(`${server.match[1]}/auth/signup`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-csrf": "1" },
-      body: JSON.stringify({ email: `bench-fa-${Date.now()}@example.com`, password: "bench password 123" }),
-    });
-    if (signup.status !== 201) throw new Error(`forward-auth signup failed: ${signup.status}`);
-    const cookie = (signup.headers.getSetCookie?.() ?? []).map((line) => line.split(";")[0]).join("; ");
+    const cookie = await signUpCookie(server.match[1], "bench-fa");
     const url = `http://127.0.0.1:${port}/items`;
     const probe = await fetch(url, { headers: { cookie } });
     if (probe.status !== 200) throw new Error(`nginx forward-auth probe failed: ${probe.status}`);

@@ -12,7 +12,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
-import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
+import { freePort, root, sessionServerEnv, signUpCookie, start, stopAll, tempDir } from "./processes.mjs";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -57,30 +57,12 @@ async function count(folder, target, redisUrl, upstreamUrl) {
   const out = path.join(dir, "callgrind.out");
   const server = await startUnderCallgrind(
     folder,
-    {
-      PORT: "0",
-      REDIS_URL: redisUrl,
-      // Valgrind slows the server some fifty times: Redis's answers must not time out meanwhile.
-      REDIS_TIMEOUT_MS: "20000",
-      DATA_DIR: tempDir("data"),
-      LOG_LEVEL: "warn",
-      UPSTREAMS: `echo=${upstreamUrl}`,
-      SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop",
-      AUTH_SERVICE: "",
-    },
+    // Valgrind slows the server some fifty times: Redis's answers must not time out meanwhile.
+    sessionServerEnv({ REDIS_URL: redisUrl, REDIS_TIMEOUT_MS: "20000", UPSTREAMS: `echo=${upstreamUrl}` }),
     out,
   );
   try {
-    const signup = await fetch(`${server.url}/auth/signup`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-csrf": "1" },
-      body: JSON.stringify({ email: `instructions-${Date.now()}@example.com`, password: "bench password 123" }),
-    });
-    if (signup.status !== 201) throw new Error(`signup failed: ${signup.status}`);
-    const cookie = signup.headers
-      .getSetCookie()
-      .map((line) => line.split(";")[0])
-      .join("; ");
+    const cookie = await signUpCookie(server.url, "instructions");
     const url = target === "gateway" ? `${server.url}/api/echo/items` : `${server.url}/auth/session`;
     const headers = { cookie, "x-csrf": "1" };
     await load(url, headers, 2 * REQUESTS); // warm-up: V8's tiering counts calls, so this is the same for every run

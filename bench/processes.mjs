@@ -120,3 +120,37 @@ async function poll(probe, over, onReady) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * The environment a benchmark's session server runs with: the in-process reference auth service,
+ * warnings only, its own data folder, and `extra` on top (REDIS_URL, UPSTREAMS, ports…).
+ */
+export function sessionServerEnv(extra) {
+  return {
+    PORT: "0",
+    DATA_DIR: tempDir("data"),
+    LOG_LEVEL: "warn",
+    SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop",
+    AUTH_SERVICE: "",
+    ...extra,
+  };
+}
+
+/** Signs a fresh user up at the session server `url`; resolves with the Cookie header that carries the session. */
+export async function signUpCookie(url, tag = "bench") {
+  const signup = await fetch(`${url}/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-csrf": "1" },
+    body: JSON.stringify({
+      email: `${tag}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`,
+      password: "bench password 123",
+    }),
+  });
+  if (signup.status !== 201) throw new Error(`signup at ${url} failed: ${signup.status} ${await signup.text()}`);
+  return cookieFrom(signup);
+}
+
+/** The Cookie header that sends back what a response's Set-Cookie lines set. */
+export function cookieFrom(response) {
+  return (response.headers.getSetCookie?.() ?? []).map((line) => line.split(";")[0]).join("; ");
+}

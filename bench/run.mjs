@@ -24,7 +24,7 @@ import autocannon from "autocannon";
 import { startNginxHop } from "./nginx-hop.mjs";
 import { ENTRY_BUDGET as BUDGET, fourElementsDownload } from "../scripts/check-size.mjs";
 import { measureForwardAuth } from "./forward-auth.mjs";
-import { freePort, root, start, stopAll, tempDir } from "./processes.mjs";
+import { cookieFrom, freePort, root, sessionServerEnv, signUpCookie, start, stopAll, tempDir } from "./processes.mjs";
 
 process.chdir(root);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -51,11 +51,6 @@ function load(url, options = {}) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const rssKiB = (pid) => Number(execSync(`ps -o rss= -p ${pid}`).toString().trim());
-
-function cookieFrom(response) {
-  const header = response.headers.getSetCookie?.() ?? [];
-  return header.map((line) => line.split(";")[0]).join("; ");
-}
 
 async function main() {
   if (!fs.existsSync("dist/server/server/main.js") || !fs.existsSync("dist/auth-elements.js")) {
@@ -86,15 +81,7 @@ async function main() {
       name,
       process.execPath,
       [path.join(folder, "dist/server/server/main.js")],
-      {
-        PORT: "0",
-        REDIS_URL: redisUrl,
-        DATA_DIR: tempDir("data"),
-        LOG_LEVEL: "warn",
-        UPSTREAMS: `echo=${upstreamUrl}`,
-        SESSION_SECRET: "bench-secret-0123456789abcdefghijklmnop",
-        AUTH_SERVICE: "",
-      },
+      sessionServerEnv({ REDIS_URL: redisUrl, UPSTREAMS: `echo=${upstreamUrl}` }),
       /listening on (http:\/\/\S+)/,
     );
   const ours = await sessionServer("session server", root);
@@ -112,17 +99,8 @@ async function main() {
   const bareUrl = bare.match[1];
   const nginxUrl = await startNginxHop(upstreamUrl);
 
-  const signUp = async (url) => {
-    const signup = await fetch(`${url}/auth/signup`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-csrf": "1" },
-      body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: "bench password 123" }),
-    });
-    if (signup.status !== 201) throw new Error(`signup at ${url} failed: ${signup.status} ${await signup.text()}`);
-    return cookieFrom(signup);
-  };
-  const oursCookie = await signUp(oursUrl);
-  const beforeCookie = beforeUrl ? await signUp(beforeUrl) : "";
+  const oursCookie = await signUpCookie(oursUrl);
+  const beforeCookie = beforeUrl ? await signUpCookie(beforeUrl) : "";
   const seedLogin = await fetch(`${seedUrl}/auth/login`, { method: "POST" });
   const seedCookie = cookieFrom(seedLogin);
 
