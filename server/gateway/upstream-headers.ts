@@ -81,21 +81,20 @@ export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHead
  */
 export function responseHeadersFrom(
   parsed: Record<string, string | string[] | undefined>,
-  raw: ReadonlyArray<Buffer | string> | null | undefined,
+  raw: ReadonlyArray<Buffer | string> | undefined,
   extra: string[],
 ): string[] {
   const kept: string[] = [...extra];
   let varied = false;
-  for (const name in parsed) {
-    const value = parsed[name];
-    if (typeof value === "string") {
-      if (raw && NOT_ASCII.test(value)) return rawHeadersFrom(raw, extra);
-      varied = keepHeader(kept, name, value, varied);
-    } else if (value !== undefined) {
-      for (const one of value) {
-        if (raw && NOT_ASCII.test(one)) return rawHeadersFrom(raw, extra);
-        varied = keepHeader(kept, name, one, varied);
-      }
+  if (raw && !asciiOnly(parsed)) {
+    for (let i = 0; i < raw.length; i += 2) {
+      varied = keepHeader(kept, raw[i]!.toString("latin1"), raw[i + 1]!.toString("latin1"), varied);
+    }
+  } else {
+    for (const name in parsed) {
+      const value = parsed[name];
+      if (typeof value === "string") varied = keepHeader(kept, name, value, varied);
+      else if (value !== undefined) for (const one of value) varied = keepHeader(kept, name, one, varied);
     }
   }
   if (!varied) kept.push("Vary", "Origin");
@@ -105,15 +104,13 @@ export function responseHeadersFrom(
 // eslint-disable-next-line no-control-regex -- the ASCII range, control bytes included
 const NOT_ASCII = /[^\u0000-\u007f]/;
 
-/** The same, from the raw name/value list: each byte passed on as it came. */
-function rawHeadersFrom(raw: ReadonlyArray<Buffer | string>, extra: string[]): string[] {
-  const kept: string[] = [...extra];
-  let varied = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    varied = keepHeader(kept, raw[i]!.toString("latin1"), raw[i + 1]!.toString("latin1"), varied);
+/** Whether every value of `parsed` is ASCII (so its UTF-8 decoding is the bytes as they came). */
+function asciiOnly(parsed: Record<string, string | string[] | undefined>): boolean {
+  for (const name in parsed) {
+    const value = parsed[name];
+    if (typeof value === "string" ? NOT_ASCII.test(value) : value?.some((one) => NOT_ASCII.test(one))) return false;
   }
-  if (!varied) kept.push("Vary", "Origin");
-  return kept;
+  return true;
 }
 
 /**

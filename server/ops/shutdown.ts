@@ -60,13 +60,7 @@ export class Lifecycle {
   }
 
   /** The one "close" listener of every response (a response closes once): no closure per request. */
-  private readonly onClose = closeListener(this);
-
-  /** A tracked response has closed. */
-  responseClosed(res: ServerResponse): void {
-    this.inFlight.delete(res);
-    if (this.inFlight.size === 0) this.drained?.();
-  }
+  private readonly onClose = closeListener(this.inFlight, () => this.drained?.());
 
   /** Shuts down once; later calls share the first. Never rejects. */
   shutdown(): Promise<void> {
@@ -111,8 +105,10 @@ export class Lifecycle {
   }
 }
 
-function closeListener(lifecycle: Lifecycle): (this: ServerResponse) => void {
+/** A close listener that takes its response (`this`) out of `inFlight`, calling `onDrained` after the last. */
+function closeListener(inFlight: Map<ServerResponse, IncomingMessage>, onDrained: () => void): (this: ServerResponse) => void {
   return function onClose(this: ServerResponse) {
-    lifecycle.responseClosed(this);
+    inFlight.delete(this);
+    if (inFlight.size === 0) onDrained();
   };
 }
