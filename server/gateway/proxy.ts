@@ -67,11 +67,13 @@ export class UpstreamProxy {
    * been handed to `res`; rejects with an ApiError (413, 502, 504) while nothing has been sent yet.
    */
   forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
-    const headers = requestHeadersFor(req, options.forwarded);
-    const withBody = hasBody(req.headers) && req.method !== "GET" && req.method !== "HEAD";
-    const declared = Number(req.headers["content-length"] ?? 0);
+    const received = req.headers;
+    const headers = requestHeadersFor(req, options.forwarded, received.connection);
+    const withBody = hasBody(received) && req.method !== "GET" && req.method !== "HEAD";
+    const length = received["content-length"];
+    const declared = Number(length ?? 0);
     if (withBody && declared > options.bodyLimitBytes) return Promise.reject(new ApiError(413, "payload_too_large"));
-    if (withBody && req.headers["content-length"] !== undefined) headers.push("content-length", String(declared));
+    if (withBody && length !== undefined) headers.push("content-length", String(declared));
 
     const metrics = this.metrics;
     return new Promise<void>((resolve, reject) => {
@@ -101,13 +103,14 @@ export class UpstreamProxy {
         if (!req.complete) onClientGone();
       };
       // `on`, not `once`: finish() removes them, and `once` would wrap each in one more closure per call.
+      // A request without a body is complete already: only an upload can be broken off on its own.
       res.on("close", onClientGone);
-      req.on("close", onRequestClosed);
+      if (withBody) req.on("close", onRequestClosed);
       const finish = (): void => {
         settled = true;
         clearTimeout(deadline);
         res.off("close", onClientGone);
-        req.off("close", onRequestClosed);
+        if (withBody) req.off("close", onRequestClosed);
       };
       const fail = (error: Error): void => {
         if (settled) return;
@@ -158,7 +161,7 @@ export class UpstreamProxy {
             answered = true;
             metrics.upstreamStatus(statusCode);
             clearTimeout(deadline);
-            res.writeHead(statusCode, responseHeadersFrom(parsed, rawList(started.rawHeaders), options.responseHeaders));
+            res.writeHead(statusCode, responseHeadersFrom(parsed, options.responseHeaders));
           },
           onResponseData(started, chunk) {
             if (!res.write(chunk)) {
@@ -187,11 +190,6 @@ export class UpstreamProxy {
       deadlineMs,
     );
   }
-}
-
-/** The controller's raw headers when undici gives them as the flat list they came in. */
-function rawList(raw: Dispatcher.DispatchController["rawHeaders"]): Array<Buffer | string> | undefined {
-  return Array.isArray(raw) ? raw : undefined;
 }
 
 /** Passes bytes through until `limit`, then fails the stream (the upstream call aborts). */

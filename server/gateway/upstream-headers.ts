@@ -44,8 +44,7 @@ export interface ForwardedHeaders {
 }
 
 /** The headers sent upstream, as a flat [name, value, …] list (undici takes it without copying). */
-export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHeaders): string[] {
-  const connection = req.headers.connection;
+export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHeaders, connection: string | undefined): string[] {
   const connectionListed = connection
     ? new Set(
         connection
@@ -76,51 +75,26 @@ export function requestHeadersFor(req: IncomingMessage, forwarded: ForwardedHead
 /**
  * The answer's headers: the upstream's (its caching headers apply), minus the dropped ones, plus
  * `extra` (CORS), with Origin added to Vary; as a flat list for one raw writeHead. `parsed` is
- * undici's view of them (names in lower case, values decoded as UTF-8), used as it is when every
- * value is ASCII; otherwise the bytes of `raw` are passed on as they came (latin1 both ways).
+ * undici's view of them: names in lower case, values the bytes as they came (latin1, which Node
+ * writes back byte for byte), a repeated header as a list in its order. `extra` is the list that
+ * is returned, extended in place (the caller makes one per answer).
  */
-export function responseHeadersFrom(
-  parsed: Record<string, string | string[] | undefined>,
-  raw: ReadonlyArray<Buffer | string> | undefined,
-  extra: string[],
-): string[] {
-  const kept: string[] = [...extra];
+export function responseHeadersFrom(parsed: Record<string, string | string[] | undefined>, extra: string[]): string[] {
+  const kept: string[] = extra;
   let varied = false;
-  if (raw && !asciiOnly(parsed)) {
-    for (let i = 0; i < raw.length; i += 2) {
-      varied = keepHeader(kept, raw[i]!.toString("latin1"), raw[i + 1]!.toString("latin1"), varied);
-    }
-  } else {
-    for (const name in parsed) {
-      const value = parsed[name];
-      if (typeof value === "string") varied = keepHeader(kept, name, value, varied);
-      else if (value !== undefined) for (const one of value) varied = keepHeader(kept, name, one, varied);
-    }
+  for (const name in parsed) {
+    if (RESPONSE_HEADERS_DROPPED.has(name)) continue;
+    const value = parsed[name];
+    if (typeof value === "string") varied = keepHeader(kept, name, value, varied);
+    else if (value !== undefined) for (const one of value) varied = keepHeader(kept, name, one, varied);
   }
-  if (!varied) kept.push("Vary", "Origin");
+  if (!varied) kept.push("vary", "Origin");
   return kept;
 }
 
-// eslint-disable-next-line no-control-regex -- the ASCII range, control bytes included
-const NOT_ASCII = /[^\u0000-\u007f]/;
-
-/** Whether every value of `parsed` is ASCII (so its UTF-8 decoding is the bytes as they came). */
-function asciiOnly(parsed: Record<string, string | string[] | undefined>): boolean {
-  for (const name in parsed) {
-    const value = parsed[name];
-    if (typeof value === "string" ? NOT_ASCII.test(value) : value?.some((one) => NOT_ASCII.test(one))) return false;
-  }
-  return true;
-}
-
-/**
- * Adds one upstream header to `kept`, unless it is dropped; the first Vary (`varied` false) is made
- * to name Origin. Returns whether a Vary has been kept so far.
- */
+/** Adds one upstream header (`name` in lower case) to `kept`; the first Vary is made to name Origin. Returns whether a Vary has been kept. */
 function keepHeader(kept: string[], name: string, value: string, varied: boolean): boolean {
-  const lower = name.toLowerCase();
-  if (RESPONSE_HEADERS_DROPPED.has(lower)) return varied;
-  if (lower === "vary" && !varied) {
+  if (name === "vary" && !varied) {
     kept.push(name, /\borigin\b|\*/i.test(value) ? value : `${value}, Origin`);
     return true;
   }
