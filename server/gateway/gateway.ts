@@ -6,7 +6,7 @@
 // signed-in user cannot make an upstream unavailable to everyone else.
 // A refresh token the auth service refuses ends the session (401 session_expired); a transient
 // auth-service failure keeps it (503): session-jwt.ts, shared with forward auth.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config.js";
 import { applyCors } from "../http/cors.js";
 import type { OriginPolicy } from "../http/csrf.js";
@@ -42,8 +42,14 @@ export interface Gateway {
 const RETRY_SOON = { extra: { retryAfter: 1 }, headers: { "Retry-After": "1" } };
 
 /** Whether the client holds its body back until it gets `100 Continue`. */
-export function expectsContinue(req: IncomingMessage): boolean {
-  return req.headers.expect?.toLowerCase() === "100-continue";
+function expectsContinue(headers: IncomingHttpHeaders): boolean {
+  return headers.expect?.toLowerCase() === "100-continue";
+}
+
+/** One upstream: its pooled proxy, and its calls in flight plus those queued for a connection. */
+interface UpstreamSlot {
+  proxy: UpstreamProxy;
+  calls: number;
 }
 
 /** Counts calls in flight per key, refusing past a limit. */
@@ -67,11 +73,14 @@ class InFlight {
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, sessions, originPolicy, contextOf, jwtProvider, jwtFor, errors, metrics } = deps;
-  const proxies = new Map(
-    [...config.upstreams.values()].map((upstream) => [upstream.name, new UpstreamProxy(upstream, config.upstreamTimeoutMs, metrics)]),
+  const upstreams = new Map<string, UpstreamSlot>(
+    [...config.upstreams.values()].map((upstream) => [
+      upstream.name,
+      { proxy: new UpstreamProxy(upstream, config.upstreamTimeoutMs, metrics), calls: 0 },
+    ]),
   );
   const callsPerSession = new InFlight(config.gatewayMaxCallsPerSession);
-  const callsPerUpstream = new InFlight(config.gatewayMaxCallsPerUpstream);
+  const maxCallsPerUpstream = config.gatewayMaxCallsPerUpstream;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === "OPTIONS") {
@@ -84,11 +93,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const session = await sessions.load(req);
     if (!session) throw new ApiError(401, "unauthenticated");
     // One session cannot take every pooled connection of an upstream, and no upstream queues without bound.
-    if (!callsPerSession.enter(session.sid)) throw new ApiError(429, "rate_limited", RETRY_SOON);
-    if (!callsPerUpstream.enter(target.upstream.name)) {
-      callsPerSession.leave(session.sid);
-      throw new ApiError(429, "rate_limited", RETRY_SOON);
-    }
+    const slot = upstreams.get(target.upstream.name)!;
+    if (slot.calls >= maxCallsPerUpstream || !callsPerSession.enter(session.sid)) throw new ApiError(429, "rate_limited", RETRY_SOON);
+    slot.calls++;
     try {
       const jwt = jwtProvider.cached(session.sid) ?? (await jwtFor(session));
       // The answer's headers are the upstream's (its caching headers apply), plus CORS for an allowed
@@ -96,8 +103,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const corsOrigin = originPolicy.corsOrigin(req);
       const context = contextOf(req);
       // The call is allowed: now the client may send the body it held back for `Expect: 100-continue`.
-      if (expectsContinue(req)) res.writeContinue();
-      await proxies.get(target.upstream.name)!.forward(req, res, {
+      if (expectsContinue(req.headers)) res.writeContinue();
+      await slot.proxy.forward(req, res, {
         path: target.path,
         forwarded: { jwt, forwardedFor: context.forwardedFor, forwardedProto: context.scheme, forwardedHost: context.host },
         bodyLimitBytes: config.gatewayBodyLimitBytes,
@@ -105,7 +112,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     } finally {
       callsPerSession.leave(session.sid);
-      callsPerUpstream.leave(target.upstream.name);
+      slot.calls--;
     }
   }
 
@@ -123,7 +130,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     },
     async close(deadlineMs) {
-      await Promise.all([...proxies.values()].map((proxy) => proxy.close(deadlineMs)));
+      await Promise.all([...upstreams.values()].map((slot) => slot.proxy.close(deadlineMs)));
     },
   };
 }

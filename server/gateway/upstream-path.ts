@@ -14,6 +14,10 @@ export interface UpstreamTarget {
 }
 
 const GATEWAY_PREFIX = "/api/";
+// The common case, checked in one go: `/api/<service>` and segments of unreserved and sub-delim
+// characters only (no `%`, `.`, `;`, `\\`, control byte or empty segment), a trailing slash allowed.
+// Such a path needs none of the checks below. `/` is outside the class, so the match is linear.
+const PLAIN_PATH = /^\/api\/[\w~!$&'()*+,=:@-]+(?:\/[\w~!$&'()*+,=:@-]+)*\/?$/;
 // Encoded dot, slash or backslash; a double-encoded percent; a raw backslash; any control byte,
 // raw or encoded (an encoded CR/LF or NUL has no business in a path and confuses some upstreams).
 // eslint-disable-next-line no-control-regex -- control bytes are exactly what this refuses
@@ -45,11 +49,16 @@ export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, U
   const queryAt = rawUrl.indexOf("?");
   const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
   const query = queryAt === -1 ? "" : rawUrl.slice(queryAt);
-  if (FORBIDDEN.test(path)) reject("The path contains an encoded or forbidden character.");
-  if (!isCleanlyEncoded(path)) reject("The path contains a percent-encoding that is not UTF-8.");
-  if (!isCleanlyEncoded(query)) reject("The query contains a percent-encoding that is not UTF-8.");
-  // eslint-disable-next-line no-control-regex -- control bytes are exactly what this refuses
-  if (/[\u0000-\u001f\u007f\s]/.test(query) || query.includes("#")) reject("The query contains a forbidden character.");
+  const plain = PLAIN_PATH.test(path);
+  if (!plain) {
+    if (FORBIDDEN.test(path)) reject("The path contains an encoded or forbidden character.");
+    if (!isCleanlyEncoded(path)) reject("The path contains a percent-encoding that is not UTF-8.");
+  }
+  if (query !== "") {
+    if (!isCleanlyEncoded(query)) reject("The query contains a percent-encoding that is not UTF-8.");
+    // eslint-disable-next-line no-control-regex -- control bytes are exactly what this refuses
+    if (/[\u0000-\u001f\u007f\s#]/.test(query)) reject("The query contains a forbidden character.");
+  }
 
   const rest = path.slice(GATEWAY_PREFIX.length);
   const slash = rest.indexOf("/");
@@ -63,7 +72,7 @@ export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, U
   // Servlet containers (Tomcat, Jetty, Spring) cut a `;parameter` off each segment before they look
   // at it, so `..;` and `.;x` are `..` and `.` to them: the check applies to what is left.
   // (Only a `.`, a `;` or a `//` can make such a segment: a plain path skips the walk.)
-  if (tail.includes(".") || tail.includes(";") || tail.includes("//")) {
+  if (!plain && (tail.includes(".") || tail.includes(";") || tail.includes("//"))) {
     const segments = tail.slice(1).split("/");
     for (let index = 0; index < segments.length; index++) {
       const name = segments[index]!.split(";", 1)[0]!;

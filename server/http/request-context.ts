@@ -65,13 +65,13 @@ function compute(req: IncomingMessage, trust: TrustFunction): RequestContext {
   }
   // proxy-addr walks X-Forwarded-For from the peer backwards while each hop is trusted: [peer, …, client].
   // Without X-Forwarded-For (and with an untrusted peer) the chain is the peer alone: no parsing.
-  const chain = peerTrusted && req.headers["x-forwarded-for"] !== undefined ? proxyAddr.all(req, trust) : [peer];
+  const chain = peerTrusted && req.headers["x-forwarded-for"] !== undefined ? proxyAddr.all(req, trust) : undefined;
   return {
     scheme,
     host,
     origin: originOf(scheme, host),
-    clientAddress: chain[chain.length - 1] ?? peer,
-    forwardedFor: chain.reverse().join(", "),
+    clientAddress: chain ? (chain[chain.length - 1] ?? peer) : peer,
+    forwardedFor: chain ? chain.reverse().join(", ") : peer,
   };
 }
 
