@@ -50,6 +50,12 @@ function load(url, options = {}) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+// Now against before, round by round: the two runs of a round are back to back, so a drift of the
+// machine's speed between rounds cancels out. The median of those ratios, and their range.
+const pairedRatio = (now, before) => {
+  const ratios = now.map((value, round) => value / before[round]).sort((a, b) => a - b);
+  return `${median(ratios).toFixed(2)} (rounds ${ratios[0].toFixed(2)}-${ratios[ratios.length - 1].toFixed(2)})`;
+};
 const rssKiB = (pid) => Number(execSync(`ps -o rss= -p ${pid}`).toString().trim());
 
 async function main() {
@@ -217,7 +223,8 @@ async function main() {
       ...(beforeUrl
         ? [
             [`  the same before (${beforeCommit}) (req/s)`, Math.round(beforeRps)],
-            ["  ratio gateway now / before", (gatewayRps / beforeRps).toFixed(2)],
+            ["  ratio gateway now / before: of the medians", (gatewayRps / beforeRps).toFixed(2)],
+            ["  ratio gateway now / before: median per round", pairedRatio(series.gateway, series.before)],
           ]
         : []),
       [`bare Node proxy hop, ${connections} connections (req/s)`, Math.round(bareRps)],
@@ -239,7 +246,8 @@ async function main() {
     ...(beforeUrl
       ? [
           [`session check, before (${beforeCommit}) (req/s)`, Math.round(median(runs.before))],
-          ["  ratio now / before", (oursRps / median(runs.before)).toFixed(2)],
+          ["  ratio now / before: of the medians", (oursRps / median(runs.before)).toFixed(2)],
+          ["  ratio now / before: median per round", pairedRatio(runs.ours, runs.before)],
         ]
       : []),
     ...gatewayRows,
