@@ -15,8 +15,9 @@ export interface UpstreamTarget {
 
 const GATEWAY_PREFIX = "/api/";
 // The common case, checked in one go: `/api/<service>` and segments of unreserved and sub-delim
-// characters only (no `%`, `.`, `;`, `\\`, control byte or empty segment), a trailing slash allowed.
-// Such a path needs none of the checks below. `/` is outside the class, so the match is linear.
+// characters only (no `%`, `.`, `;`, backslash, control byte or empty segment), a trailing slash
+// allowed. Such a path cannot fail any path check below, so it skips them. `/` is outside the
+// class, so the match is linear.
 const PLAIN_PATH = /^\/api\/[\w~!$&'()*+,=:@-]+(?:\/[\w~!$&'()*+,=:@-]+)*\/?$/;
 // Encoded dot, slash or backslash; a double-encoded percent; a raw backslash; any control byte,
 // raw or encoded (an encoded CR/LF or NUL has no business in a path and confuses some upstreams).
@@ -71,8 +72,8 @@ export function resolveUpstream(rawUrl: string, upstreams: ReadonlyMap<string, U
   // Every segment after the service must be a plain name: no empty (`//host`), `.` or `..` segment.
   // Servlet containers (Tomcat, Jetty, Spring) cut a `;parameter` off each segment before they look
   // at it, so `..;` and `.;x` are `..` and `.` to them: the check applies to what is left.
-  // (Only a `.`, a `;` or a `//` can make such a segment: a plain path skips the walk.)
-  if (!plain && (tail.includes(".") || tail.includes(";") || tail.includes("//"))) {
+  // (Only a `.`, a `;` or a `//` can make such a segment: a plain path has none and skips the walk.)
+  if (!plain) {
     const segments = tail.slice(1).split("/");
     for (let index = 0; index < segments.length; index++) {
       const name = segments[index]!.split(";", 1)[0]!;

@@ -77,6 +77,12 @@ describe("resolveUpstream", () => {
     expect(resolve("/api/svc/.well/..x/x..")).toBe("/base/.well/..x/x..");
   });
 
+  it("passes a path of every unreserved and sub-delim character as it came (the plain path needs no further check)", () => {
+    expect(resolve("/api/svc/aZ09-_~!$&'()*+,=:@/x/")).toBe("/base/aZ09-_~!$&'()*+,=:@/x/");
+    expect(resolve("/api/svc/a;b/c")).toBe("/base/a;b/c");
+    expect(code("/api/svc/..;/secret")).toBe("400 bad_request");
+  });
+
   it.each([
     "/api/svc/../x",
     "/api/svc/./x",
