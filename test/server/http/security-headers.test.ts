@@ -73,6 +73,44 @@ describe("security 26: security headers on the server's own responses", () => {
   });
 });
 
+describe("the session check's head (one writeHead for a same-origin check, setHeader for a cross-origin one)", () => {
+  let server: TestSessionServer;
+  beforeAll(async () => {
+    server = await startTestSessionServer({ redisUrl: redis.url, authService: legacy.url });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const head = (response: TestResponse) => {
+    const { date: _date, ...headers } = response.headers;
+    return headers;
+  };
+
+  it("a same-origin check gets header for header the head a cross-origin check without CORS gets, signed in or not, GET and HEAD alike", async () => {
+    const c = server.client();
+    for (const signedIn of [false, true]) {
+      if (signedIn) expect((await c.post("/auth/signup", { email: uniqueEmail("head"), password: PASSWORD })).status).toBe(201);
+      const sameOrigin = await c.get("/auth/session");
+      const crossOrigin = await c.get("/auth/session", { headers: { origin: "https://not-allowed.example" } });
+      expect(sameOrigin.status).toBe(200);
+      expect(JSON.parse(sameOrigin.text).authenticated).toBe(signedIn);
+      expect(head(sameOrigin)).toEqual(head(crossOrigin));
+      expectHelmet(sameOrigin, "same-origin session check");
+      expect(sameOrigin.header("cache-control")).toBe("no-store");
+      expect(sameOrigin.header("vary")).toBe("Origin");
+      expect(sameOrigin.header("content-type")).toBe("application/json; charset=utf-8");
+      expect(Number(sameOrigin.header("content-length"))).toBe(Buffer.byteLength(sameOrigin.text));
+      // HEAD: the same head without a body (undici asks to close after a HEAD, so compare HEAD with HEAD).
+      const headOnly = await c.request("HEAD", "/auth/session");
+      const crossOriginHead = await c.request("HEAD", "/auth/session", undefined, { headers: { origin: "https://not-allowed.example" } });
+      expect(headOnly.text).toBe("");
+      expect(head(headOnly)).toEqual(head(crossOriginHead));
+      expect(headOnly.header("content-length")).toBe(sameOrigin.header("content-length"));
+    }
+  });
+});
+
 describe("security 26 and TRUST_PROXY: HTTPS behind a TLS-terminating proxy", () => {
   const secret = randomBytes(32).toString("base64url");
   const production = (env: Record<string, string | undefined>) =>
