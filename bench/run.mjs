@@ -158,9 +158,10 @@ async function main() {
     await measure(
       round,
       [
+        // Now and before side by side: their two runs of a round are back to back, the seed's beside them.
         ["ours", () => load(`${oursUrl}/auth/session`, { headers: { cookie: oursCookie } })],
-        ["seed", () => load(`${seedUrl}/auth/session`, { headers: { cookie: seedCookie } })],
         ...(beforeUrl ? [["before", () => load(`${beforeUrl}/auth/session`, { headers: { cookie: beforeCookie } })]] : []),
+        ["seed", () => load(`${seedUrl}/auth/session`, { headers: { cookie: seedCookie } })],
       ],
       (name, result) => runs[name].push(result.requests.average),
     );
