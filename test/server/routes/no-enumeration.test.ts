@@ -86,9 +86,10 @@ describe.each(["reference", "legacy"] as const)("reset and resend reveal nothing
     const [knownMedian, unknownMedian] = [median(knownTimes), median(unknownTimes)];
     // Same distribution within noise, and nowhere near the mailer's delay for existing accounts.
     const pairMedian = median(pairDifferences);
-    expect(Math.abs(pairMedian), `known ${knownMedian} ms, unknown ${unknownMedian} ms, known - unknown per pair ${pairMedian} ms`).toBeLessThan(
-      Math.max(15, 0.5 * Math.max(knownMedian, unknownMedian)),
-    );
+    expect(
+      Math.abs(pairMedian),
+      `known ${knownMedian} ms, unknown ${unknownMedian} ms, known - unknown per pair ${pairMedian} ms`,
+    ).toBeLessThan(Math.max(15, 0.5 * Math.max(knownMedian, unknownMedian)));
     expect(knownMedian).toBeLessThan(MAIL_DELAY_MS / 2);
   });
 
