@@ -41,15 +41,6 @@ export function setHeaders(res: ServerResponse, headers: HeaderList): void {
   for (const [name, value] of headers) res.setHeader(name, value);
 }
 
-/**
- * The list as `res.writeHead(status, [name, value, …])` takes it, for a hot path's whole answer in
- * one call: Node checks each name and value there too, but skips what every setHeader() costs
- * (lower-casing the name, storing it, listing the stored ones again for the head).
- */
-export function flatHeaders(headers: HeaderList): string[] {
-  return headers.flat();
-}
-
 export function securityHeaders(headers: HeaderList): RequestHandler {
   return (_req, res, next) => {
     setHeaders(res, headers);

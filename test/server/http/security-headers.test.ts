@@ -71,23 +71,13 @@ describe("security 26: security headers on the server's own responses", () => {
       expect(response.header("cache-control"), where).toBe("no-store");
     }
   });
-});
-
-describe("the session check's head (one writeHead for a same-origin check, setHeader for a cross-origin one)", () => {
-  let server: TestSessionServer;
-  beforeAll(async () => {
-    server = await startTestSessionServer({ redisUrl: redis.url, authService: legacy.url });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
 
   const head = (response: TestResponse) => {
     const { date: _date, ...headers } = response.headers;
     return headers;
   };
 
-  it("a same-origin check gets header for header the head a cross-origin check without CORS gets, signed in or not, GET and HEAD alike", async () => {
+  it("a same-origin session check (one writeHead from a fixed head) gets header for header the head of a cross-origin one without CORS, signed in or not, GET and HEAD alike", async () => {
     const c = server.client();
     for (const signedIn of [false, true]) {
       if (signedIn) expect((await c.post("/auth/signup", { email: uniqueEmail("head"), password: PASSWORD })).status).toBe(201);
