@@ -88,7 +88,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       applyCors(req, res, originPolicy, true);
       return;
     }
-    originPolicy.check(req);
+    // `req.headers` is a getter that every request shape (Express's, express-session's) makes
+    // megamorphic: the gateway reads it once and hands the object on.
+    const headers = req.headers;
+    originPolicy.check(req, headers);
     const target = resolveUpstream(req.url ?? "/", config.upstreams);
     const session = await sessions.load(req);
     if (!session) throw new ApiError(401, "unauthenticated");
@@ -100,12 +103,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const jwt = jwtProvider.cached(session.sid) ?? (await jwtFor(session));
       // The answer's headers are the upstream's (its caching headers apply), plus CORS for an allowed
       // cross-origin host; they go out in one writeHead, on Node's fast path for raw header lists.
-      const corsOrigin = originPolicy.corsOrigin(req);
+      const corsOrigin = headers.origin === undefined ? undefined : originPolicy.corsOrigin(req);
       const context = contextOf(req);
       // The call is allowed: now the client may send the body it held back for `Expect: 100-continue`.
-      if (expectsContinue(req.headers)) res.writeContinue();
+      if (expectsContinue(headers)) res.writeContinue();
       await slot.proxy.forward(req, res, {
         path: target.path,
+        headers,
         forwarded: { jwt, forwardedFor: context.forwardedFor, forwardedProto: context.scheme, forwardedHost: context.host },
         bodyLimitBytes: config.gatewayBodyLimitBytes,
         responseHeaders: corsOrigin ? ["Access-Control-Allow-Origin", corsOrigin, "Access-Control-Allow-Credentials", "true"] : [],

@@ -44,6 +44,8 @@ function watchRequestHeads(): void {
 
 const PREFIX = "HTTP/1.1 100";
 const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+const DIGIT_1 = 0x31;
 const CR = 0x0d;
 const HEAD_END = Buffer.from("\r\n\r\n");
 
@@ -52,11 +54,13 @@ const HEAD_END = Buffer.from("\r\n\r\n");
  * with one, or -1 when it may still be one and more bytes are needed to tell.
  */
 export function interimHeadLength(data: Buffer): number {
-  // Byte by byte against "HTTP/1.1 100" (or "HTTP/1.0 100"): most answers differ at their status code.
+  // Most answers differ at their status code: look there first, then byte by byte against
+  // "HTTP/1.1 100" (or "HTTP/1.0 100").
+  if (data.length >= PREFIX.length && (data[9] !== DIGIT_1 || data[10] !== DIGIT_0 || data[11] !== DIGIT_0)) return 0;
   const seen = Math.min(data.length, PREFIX.length);
   for (let i = 0; i < seen; i++) {
     const byte = data[i]!;
-    if (byte !== PREFIX.charCodeAt(i) && !(i === 7 && byte === 0x30)) return 0;
+    if (byte !== PREFIX.charCodeAt(i) && !(i === 7 && byte === DIGIT_0)) return 0;
   }
   if (data.length <= PREFIX.length) return -1;
   const next = data[PREFIX.length];

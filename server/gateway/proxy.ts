@@ -9,7 +9,7 @@
 // anything (504): from acceptance (a call queued for a connection included), between two pieces of
 // its own body (a stalled upload), and from the end of its body to the upstream's answer. A slow
 // upload that keeps sending is never cut.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Transform } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
 import type { Upstream } from "../config.js";
@@ -22,6 +22,8 @@ import { requestHeadersFor, responseHeadersFrom, type ForwardedHeaders } from ".
 
 export interface ForwardOptions {
   path: string;
+  /** `req.headers`, as the caller read it. */
+  headers: IncomingHttpHeaders;
   forwarded: ForwardedHeaders;
   bodyLimitBytes: number;
   /** Added to the upstream's answer (CORS). `Vary: Origin` is always added. */
@@ -67,7 +69,7 @@ export class UpstreamProxy {
    * been handed to `res`; rejects with an ApiError (413, 502, 504) while nothing has been sent yet.
    */
   forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
-    const received = req.headers;
+    const received = options.headers;
     const headers = requestHeadersFor(req, options.forwarded, received.connection);
     const withBody = hasBody(received) && req.method !== "GET" && req.method !== "HEAD";
     const length = received["content-length"];

@@ -15,15 +15,15 @@ import proxyAddr from "proxy-addr";
 export type TrustFunction = (address: string, hop: number) => boolean;
 
 export interface RequestContext {
-  scheme: "http" | "https";
+  readonly scheme: "http" | "https";
   /** `host[:port]` as the client addressed it: Host, or a trusted proxy's X-Forwarded-Host. */
-  host: string | undefined;
+  readonly host: string | undefined;
   /** `scheme://host[:port]` (default port dropped), or undefined when there is no usable host. */
-  origin: string | undefined;
+  readonly origin: string | undefined;
   /** The client's address, as `req.ip` gives it. */
-  clientAddress: string;
+  readonly clientAddress: string;
   /** The trusted chain, oldest first, ending with the socket's peer: what an upstream may believe. */
-  forwardedFor: string;
+  readonly forwardedFor: string;
 }
 
 const CONTEXT = Symbol("auth-elements.request-context");
@@ -51,28 +51,41 @@ function originOf(scheme: "http" | "https", host: string | undefined): string | 
   }
 }
 
+/** A request's context. The origin is worked out when first asked for: the gateway never needs it. */
+class Context implements RequestContext {
+  #origin: string | undefined | null = null;
+
+  constructor(
+    readonly scheme: "http" | "https",
+    readonly host: string | undefined,
+    readonly clientAddress: string,
+    readonly forwardedFor: string,
+  ) {}
+
+  get origin(): string | undefined {
+    if (this.#origin === null) this.#origin = originOf(this.scheme, this.host);
+    return this.#origin;
+  }
+}
+
 /** Computes the context, as Express's req.protocol, req.host and req.ip would. */
 function compute(req: IncomingMessage, trust: TrustFunction): RequestContext {
   const peer = req.socket.remoteAddress ?? "";
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   const peerTrusted = peer !== "" && trust(peer, 0);
   let scheme: "http" | "https" = encrypted ? "https" : "http";
-  let host = req.headers.host;
+  const headers = req.headers;
+  let host = headers.host;
   if (peerTrusted) {
-    const proto = firstValue(req.headers["x-forwarded-proto"])?.toLowerCase();
+    const proto = firstValue(headers["x-forwarded-proto"])?.toLowerCase();
     if (proto === "http" || proto === "https") scheme = proto;
-    host = firstValue(req.headers["x-forwarded-host"]) ?? host;
+    host = firstValue(headers["x-forwarded-host"]) ?? host;
   }
   // proxy-addr walks X-Forwarded-For from the peer backwards while each hop is trusted: [peer, …, client].
   // Without X-Forwarded-For (and with an untrusted peer) the chain is the peer alone: no parsing.
-  const chain = peerTrusted && req.headers["x-forwarded-for"] !== undefined ? proxyAddr.all(req, trust) : undefined;
-  return {
-    scheme,
-    host,
-    origin: originOf(scheme, host),
-    clientAddress: chain ? (chain[chain.length - 1] ?? peer) : peer,
-    forwardedFor: chain ? chain.reverse().join(", ") : peer,
-  };
+  const chain = peerTrusted && headers["x-forwarded-for"] !== undefined ? proxyAddr.all(req, trust) : undefined;
+  if (!chain) return new Context(scheme, host, peer, peer);
+  return new Context(scheme, host, chain[chain.length - 1] ?? peer, chain.reverse().join(", "));
 }
 
 /** Reads a request's context: computed on first use, then kept on the request. */
