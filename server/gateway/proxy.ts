@@ -56,9 +56,12 @@ export class UpstreamProxy {
       connections: 128,
       pipelining: 1,
       keepAliveTimeout: 10_000,
-      // Our own deadline (below) is exact and counts from acceptance; undici's coarse timers are a backstop.
+      // Our own deadline (below) is exact and counts from acceptance; undici's coarse timers (which may
+      // fire up to half a second early) are a backstop, a second later. The two are equal on purpose:
+      // undici then refreshes one timer per connection from the headers to the body phase, where two
+      // different values cost two new timers per call, each kept for a second (GC work under load).
       headersTimeout: timeoutMs + 1_000,
-      bodyTimeout: timeoutMs,
+      bodyTimeout: timeoutMs + 1_000,
       // undici drops the connection on an unsolicited `100 Continue`; this connector drops the 100 instead.
       connect: interimTolerantConnector({ timeout: Math.min(timeoutMs, 5_000) }),
     });
