@@ -26,7 +26,7 @@ export type ClientCloser = (deadlineMs: number) => Promise<void>;
 export class Lifecycle {
   private readonly servers: Server[] = [];
   private readonly clients: ClientCloser[] = [];
-  private readonly inFlight = new Map<ServerResponse, IncomingMessage>();
+  private readonly inFlight = new InFlightRequests();
   private drained: (() => void) | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -55,7 +55,7 @@ export class Lifecycle {
   /** Called first for every request: counts it in flight until its response closes. */
   track(req: IncomingMessage, res: ServerResponse): void {
     if (this.stopping) res.setHeader("Connection", "close");
-    this.inFlight.set(res, req);
+    this.inFlight.add(req, res);
     res.on("close", this.onClose);
   }
 
@@ -75,7 +75,7 @@ export class Lifecycle {
     // close() stops accepting and (Node 19+) closes idle keep-alive connections; busy ones are told to
     // close after their answer.
     const closed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-    for (const res of this.inFlight.keys()) if (!res.headersSent) res.setHeader("Connection", "close");
+    for (const { res } of this.inFlight.entries()) if (!res.headersSent) res.setHeader("Connection", "close");
 
     if (this.inFlight.size > 0) {
       await new Promise<void>((resolve) => {
@@ -87,7 +87,7 @@ export class Lifecycle {
       });
     }
     const unfinished = this.inFlight.size;
-    for (const [res, req] of this.inFlight) {
+    for (const { req, res } of this.inFlight.entries()) {
       if (res.headersSent) res.destroy();
       else errors.send(req, res, new ApiError(503, "shutting_down", { headers: { Connection: "close" } }), "shutdown");
     }
@@ -106,9 +106,60 @@ export class Lifecycle {
 }
 
 /** A close listener that takes its response (`this`) out of `inFlight`, calling `onDrained` after the last. */
-function closeListener(inFlight: Map<ServerResponse, IncomingMessage>, onDrained: () => void): (this: ServerResponse) => void {
+function closeListener(inFlight: InFlightRequests, onDrained: () => void): (this: ServerResponse) => void {
   return function onClose(this: ServerResponse) {
-    inFlight.delete(this);
+    inFlight.remove(this);
     if (inFlight.size === 0) onDrained();
   };
+}
+
+interface InFlightEntry {
+  req: IncomingMessage | null;
+  res: ServerResponse | null;
+  prev: InFlightEntry | null;
+  next: InFlightEntry | null;
+}
+
+const ENTRY = Symbol("auth-elements.in-flight");
+type Tracked = ServerResponse & { [ENTRY]?: InFlightEntry };
+
+/**
+ * The requests being answered: a doubly linked list, one entry per request, kept on its response.
+ * Not a Map, on purpose. A Map that gains and loses an entry per request rehashes every few dozen
+ * requests, and V8 links each table it replaces to the next one, entries and all (for iterators).
+ * Once a major GC has moved one of those tables to the old generation, the chain keeps every later
+ * request and response alive through the scavenges that should free them, until the next major GC,
+ * which restarts it. Measured on the session check under load: after one major GC the share of young
+ * objects surviving a scavenge went from 1% to 13-22% for good, and throughput fell by a fifth. An
+ * entry taken out is unlinked and emptied, so nothing dead points at anything younger.
+ */
+export class InFlightRequests {
+  private head: InFlightEntry | null = null;
+  size = 0;
+
+  add(req: IncomingMessage, res: ServerResponse): void {
+    const entry: InFlightEntry = { req, res, prev: null, next: this.head };
+    if (this.head) this.head.prev = entry;
+    this.head = entry;
+    (res as Tracked)[ENTRY] = entry;
+    this.size++;
+  }
+
+  /** Takes `res` out; a response that is not in (or no longer) is ignored. */
+  remove(res: ServerResponse): void {
+    const entry = (res as Tracked)[ENTRY];
+    if (!entry || entry.res === null) return;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    entry.prev = entry.next = entry.req = entry.res = null;
+    this.size--;
+  }
+
+  /** The requests in flight now, newest first (a copy: answering one may take it out). */
+  entries(): { req: IncomingMessage; res: ServerResponse }[] {
+    const all: { req: IncomingMessage; res: ServerResponse }[] = [];
+    for (let entry = this.head; entry; entry = entry.next) all.push({ req: entry.req!, res: entry.res! });
+    return all;
+  }
 }
