@@ -72,6 +72,10 @@ export class UpstreamProxy {
    * been handed to `res`; rejects with an ApiError (413, 502, 504) while nothing has been sent yet.
    */
   forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
+    // A client that went away while the call was being checked (its session read, its JWT fetched)
+    // has had its "close" already: nothing would stop the call, and its answer would wait for good on
+    // a response that can no longer be written, keeping its place in the gateway's caps.
+    if (res.destroyed) return Promise.resolve();
     const received = options.headers;
     const headers = requestHeadersFor(req, options.forwarded, received.connection);
     const withBody = hasBody(received) && req.method !== "GET" && req.method !== "HEAD";
@@ -169,6 +173,10 @@ export class UpstreamProxy {
             res.writeHead(statusCode, responseHeadersFrom(parsed, options.responseHeaders));
           },
           onResponseData(started, chunk) {
+            if (res.destroyed) {
+              stop(new ClientGone()); // a "drain" would never come
+              return;
+            }
             if (!res.write(chunk)) {
               started.pause();
               res.once("drain", () => started.resume());

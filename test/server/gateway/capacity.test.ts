@@ -142,4 +142,30 @@ describe("GATEWAY_MAX_CALLS_PER_UPSTREAM", () => {
       await capped.close();
     }
   });
+
+  it("calls whose client hung up before they reached the upstream give their place back: the next session's call is answered, not 429", async () => {
+    // Each fresh session's first call waits for its JWT from the auth service; the client is gone by
+    // then. Such a call used to be forwarded all the same, its answer paused for good on the closed
+    // response, and its place in both caps never given back: three of them filled this upstream.
+    const capped = await startTestSessionServer({
+      env: { UPSTREAMS: `echo=${echo.origin}/base`, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS), GATEWAY_MAX_CALLS_PER_UPSTREAM: "3" },
+    });
+    try {
+      const port = Number(new URL(capped.url).port);
+      for (let i = 0; i < 6; i++) {
+        const client = capped.client();
+        await signUp(client, `gone${i}`);
+        const socket = net.connect(port, "127.0.0.1");
+        await new Promise((resolve) => socket.once("connect", resolve));
+        socket.end(`GET /api/echo/gone${i} HTTP/1.1\r\nHost: ${host}\r\nX-CSRF: 1\r\nCookie: ${client.cookieHeader()}\r\n\r\n`);
+        socket.destroy();
+      }
+      const late = capped.client();
+      await signUp(late, "late");
+      const answer = await waitFor(async () => (await apiGet(late, "/api/echo/late")).status === 200, TIMEOUT_MS, 50);
+      expect(answer, "the upstream's calls in flight stay taken by callers that are gone").toBe(true);
+    } finally {
+      await capped.close();
+    }
+  });
 });
