@@ -103,7 +103,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const jwt = jwtProvider.cached(session.sid) ?? (await jwtFor(session));
       // The answer's headers are the upstream's (its caching headers apply), plus CORS for an allowed
       // cross-origin host; they go out in one writeHead, on Node's fast path for raw header lists.
-      const corsOrigin = headers.origin === undefined ? undefined : originPolicy.corsOrigin(req);
+      const corsOrigin = originPolicy.corsOrigin(req, headers);
       const context = contextOf(req);
       // The call is allowed: now the client may send the body it held back for `Expect: 100-continue`.
       if (expectsContinue(headers)) res.writeContinue();

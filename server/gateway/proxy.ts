@@ -173,10 +173,6 @@ export class UpstreamProxy {
             res.writeHead(statusCode, responseHeadersFrom(parsed, options.responseHeaders));
           },
           onResponseData(started, chunk) {
-            if (res.destroyed) {
-              stop(new ClientGone()); // a "drain" would never come
-              return;
-            }
             if (!res.write(chunk)) {
               started.pause();
               res.once("drain", () => started.resume());

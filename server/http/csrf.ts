@@ -26,8 +26,8 @@ export class OriginPolicy {
   }
 
   /** An origin that may receive CORS headers: allowed and not the server's own. */
-  corsOrigin(req: IncomingMessage): string | undefined {
-    const origin = req.headers.origin;
+  corsOrigin(req: IncomingMessage, headers: IncomingHttpHeaders = req.headers): string | undefined {
+    const origin = headers.origin;
     if (!origin || origin === "null" || !this.allowed.has(origin)) return undefined;
     return origin === this.contextOf(req).origin ? undefined : origin;
   }

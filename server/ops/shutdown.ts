@@ -135,14 +135,18 @@ type Tracked = ServerResponse & { [ENTRY]?: InFlightEntry };
  */
 export class InFlightRequests {
   private head: InFlightEntry | null = null;
-  size = 0;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
 
   add(req: IncomingMessage, res: ServerResponse): void {
     const entry: InFlightEntry = { req, res, prev: null, next: this.head };
     if (this.head) this.head.prev = entry;
     this.head = entry;
     (res as Tracked)[ENTRY] = entry;
-    this.size++;
+    this.count++;
   }
 
   /** Takes `res` out; a response that is not in (or no longer) is ignored. */
@@ -153,7 +157,7 @@ export class InFlightRequests {
     else this.head = entry.next;
     if (entry.next) entry.next.prev = entry.prev;
     entry.prev = entry.next = entry.req = entry.res = null;
-    this.size--;
+    this.count--;
   }
 
   /** The requests in flight now, newest first (a copy: answering one may take it out). */
