@@ -9,6 +9,7 @@ import { svelte } from "@sveltejs/vite-plugin-svelte";
 import react from "@vitejs/plugin-react";
 import vue from "@vitejs/plugin-vue";
 import { defineConfig, type Plugin } from "vite";
+import { fillDemoHeaders } from "./shared/header-html.js";
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
@@ -24,12 +25,18 @@ function bundleFromServer(): Plugin {
   };
 }
 
+/** The plain pages' shared header (shared/header-html.ts), in dev and build alike. */
+function demoHeaders(): Plugin {
+  return { name: "auth-elements-demo:headers", transformIndexHtml: fillDemoHeaders };
+}
+
 export default defineConfig({
   root: here("."),
   base: "/",
   publicDir: false, // demo/public, if any, is served as is by start-demo.ts
   plugins: [
     bundleFromServer(),
+    demoHeaders(),
     react(),
     vue({ template: { compilerOptions: { isCustomElement: (tag) => tag.startsWith("auth-") } } }),
     // The Svelte page's own components, compiled as ordinary components (the elements are not).

@@ -3,12 +3,11 @@
 import type {} from "auth-elements/react";
 import { useCallback, useEffect, useState } from "react";
 import { describeEvent } from "../shared/event-log.js";
-import { applyLang, applyTheme, initialLang, isTheme, THEMES, type Theme } from "../shared/preferences.js";
-import { formatTime, isLang, statusText, text, type Lang, type TextKey } from "../shared/texts.js";
+import { DEMO_PAGES, pageName } from "../shared/pages.js";
+import { applyLang, applyTheme, initialLang, isTheme, THEME_TEXT, THEMES, type Theme } from "../shared/preferences.js";
+import { formatTime, isLang, LANG_NAMES, LANGS, statusText, text, type Lang, type TextKey } from "../shared/texts.js";
 import { NotesPanel } from "./NotesPanel.js";
 import { useSession } from "./use-session.js";
-
-const THEME_TEXT: Record<Theme, TextKey> = { default: "themeDefault", ocean: "themeOcean", contrast: "themeContrast" };
 
 export function App() {
   const state = useSession();
@@ -36,26 +35,13 @@ export function App() {
         <h1>{t("title")} · React 19</h1>
         <nav aria-label={t("hostPages")}>
           <ul>
-            <li>
-              <a href="/">Plain HTML</a>
-            </li>
-            <li>
-              <a href="/react/" aria-current="page">
-                React 19
-              </a>
-            </li>
-            <li>
-              <a href="/vue/">Vue 3</a>
-            </li>
-            <li>
-              <a href="/svelte/">Svelte 5</a>
-            </li>
-            <li>
-              <a href="/account">{t("accountNav")}</a>
-            </li>
-            <li>
-              <a href="/mailbox">{t("mailboxNav")}</a>
-            </li>
+            {DEMO_PAGES.map((page) => (
+              <li key={page.href}>
+                <a href={page.href} aria-current={page.href === "/react/" ? "page" : undefined}>
+                  {pageName(lang, page)}
+                </a>
+              </li>
+            ))}
           </ul>
         </nav>
         <div className="settings" role="group" aria-label={t("settings")}>
@@ -72,8 +58,11 @@ export function App() {
           <label>
             <span>{t("language")}</span>
             <select id="lang" value={lang} onChange={(event) => isLang(event.target.value) && setLang(event.target.value)}>
-              <option value="en">English</option>
-              <option value="nl">Nederlands</option>
+              {LANGS.map((code) => (
+                <option key={code} value={code} lang={code}>
+                  {LANG_NAMES[code]}
+                </option>
+              ))}
             </select>
           </label>
         </div>

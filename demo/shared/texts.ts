@@ -1,8 +1,34 @@
-// The demo pages' own texts in English and Dutch (the elements translate themselves). The three
-// host pages share them, so each page says the same thing in the same words.
+// The demo pages' own texts (the elements translate themselves): English here, each other language
+// in locales/, one for every language the elements speak (test/demo/texts.test.ts holds the two
+// lists equal), so the language menus show what the elements can do. The host pages and the plain
+// pages share them, so each page says the same thing in the same words.
+import ar from "./locales/ar.js";
+import de from "./locales/de.js";
+import es from "./locales/es.js";
+import fr from "./locales/fr.js";
+import nl from "./locales/nl.js";
+import ptBR from "./locales/pt-BR.js";
 
-export type Lang = "en" | "nl";
-export const LANGS: readonly Lang[] = ["en", "nl"];
+/** The languages of the demo's menus, in their menu order, each named in itself. */
+export const LANG_NAMES = {
+  en: "English",
+  nl: "Nederlands",
+  de: "Deutsch",
+  fr: "Français",
+  es: "Español",
+  "pt-BR": "Português (Brasil)",
+  ar: "العربية",
+} as const;
+
+export type Lang = keyof typeof LANG_NAMES;
+export const LANGS = Object.keys(LANG_NAMES) as Lang[];
+
+/** The languages written right to left (the page sets `dir`, the elements follow it). */
+const RIGHT_TO_LEFT: ReadonlySet<Lang> = new Set(["ar"]);
+
+export function direction(lang: Lang): "rtl" | "ltr" {
+  return RIGHT_TO_LEFT.has(lang) ? "rtl" : "ltr";
+}
 
 const en = {
   title: "auth-elements demo",
@@ -69,72 +95,9 @@ const en = {
 };
 
 export type TextKey = keyof typeof en;
+export const TEXT_KEYS = Object.keys(en) as TextKey[];
 
-const nl: Record<TextKey, string> = {
-  title: "auth-elements-demo",
-  hostPages: "Demopagina's",
-  settings: "Instellingen",
-  theme: "Thema",
-  themeDefault: "Standaard",
-  themeOcean: "Oceaan",
-  themeContrast: "Hoog contrast",
-  language: "Taal",
-  sessionHeading: "Sessiestatus",
-  sessionIntro: "Gelezen uit de sessiestore van de elementen, dezelfde waarop je frameworkcode kan abonneren.",
-  status: "Status",
-  statusPending: "controleren…",
-  statusAuthenticated: "ingelogd",
-  statusAnonymous: "uitgelogd",
-  user: "Gebruiker",
-  sessionEnds: "Sessie eindigt",
-  nobody: "niemand",
-  eventsHeading: "Gebeurtenissen",
-  noEvents: "Nog geen gebeurtenissen.",
-  pending: "Je sessie wordt gecontroleerd…",
-  signInHeading: "Inloggen",
-  signUpHeading: "Account aanmaken",
-  membersHeading: "Ledengedeelte",
-  signedInAs: "Je bent ingelogd als",
-  notesHeading: "Roep de notitieservice aan",
-  notesIntro: "Deze verzoeken gaan via de gateway: de notitieservice krijgt een JWT, de browser nooit.",
-  whoami: "Wie ben ik?",
-  loadNotes: "Toon mijn notities",
-  answerHeading: "Antwoord van de notitieservice",
-  noAnswer: "Nog geen aanroep gedaan.",
-  newNote: "Nieuwe notitie",
-  addNote: "Notitie toevoegen",
-  deleteNote: "Verwijderen",
-  noNotes: "Nog geen notities.",
-  notesFailed: "De notitieservice antwoordde",
-  accountNav: "Je account",
-  mailboxNav: "Dev-mailbox",
-  signedInSummary: "Ingelogd als",
-  emailConfirmed: "e-mailadres bevestigd",
-  emailUnconfirmed: "e-mailadres nog niet bevestigd",
-  signedOutSummary: "Uitgelogd.",
-  resetHeading: "Nieuw wachtwoord instellen",
-  resetIntro: "Vraag hier een link aan; de link in de mail brengt je terug naar deze pagina om een nieuw wachtwoord in te stellen.",
-  verifyHeading: "Bevestig je e-mailadres",
-  verifyIntro: "De link in de bevestigingsmail opent deze pagina, die je adres meteen bevestigt.",
-  accountHeading: "Je account",
-  accountIntro: "Waar je bent ingelogd, en je wachtwoord. Als je het wijzigt, worden je andere sessies uitgelogd.",
-  mailboxHeading: "Dev-mailbox",
-  mailboxIntro:
-    "De mails die de referentie-authservice in DATA_DIR/mail/ schreef, omdat SMTP_URL niet is ingesteld. Alleen voor de demo: hun links werken voor wie ze opent.",
-  mailboxEmpty: "Nog geen mail. Maak een account aan of vraag een wachtwoordherstel aan, en de mail verschijnt hier.",
-  mailboxSmtp: "Mails gaan via SMTP_URL de deur uit: kijk in de inbox waar ze bezorgd worden.",
-  mailboxExternal: "Een externe authservice (AUTH_SERVICE) verstuurt de mails: deze pagina kan ze niet zien.",
-  mailboxFailed: "De dev-mailbox kon niet worden gelezen.",
-  mailboxCaption: "Mails, nieuwste eerst",
-  mailSent: "Verstuurd",
-  mailTo: "Aan",
-  mailSubject: "Onderwerp",
-  mailLink: "Link",
-  mailText: "Tekst van de mail",
-  footer: "Geserveerd met Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'.",
-};
-
-const texts: Record<Lang, Record<TextKey, string>> = { en, nl };
+const texts: Record<Lang, Record<TextKey, string>> = { en, nl, de, fr, es, "pt-BR": ptBR, ar };
 
 export function isLang(value: string): value is Lang {
   return (LANGS as readonly string[]).includes(value);
@@ -152,5 +115,5 @@ export function statusText(lang: Lang, status: "pending" | "authenticated" | "an
 
 /** An ISO time as the reader's locale writes it. */
 export function formatTime(lang: Lang, iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString(lang === "nl" ? "nl-NL" : "en-GB") : "—";
+  return iso ? new Date(iso).toLocaleString(lang === "en" ? "en-GB" : lang) : "—";
 }

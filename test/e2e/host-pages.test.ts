@@ -150,6 +150,26 @@ describe.each(PAGES)("the $name host page", ({ name, path }) => {
         await page.locator("h2", { hasText: "Account aanmaken" }).waitFor();
         await screenshot(page, `${name}-5-ocean-nl`);
 
+        // Every language the elements speak is on the menu; Arabic turns the whole page right to left.
+        expect(await page.locator("#lang option").evaluateAll((options) => options.map((o) => o.getAttribute("value")))).toEqual([
+          "en",
+          "nl",
+          "de",
+          "fr",
+          "es",
+          "pt-BR",
+          "ar",
+        ]);
+        await page.locator("#lang").selectOption("ar");
+        expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(["ar", "rtl"]);
+        await page.locator("auth-login button[type=submit]", { hasText: "تسجيل الدخول" }).waitFor();
+        await page.locator("h2", { hasText: "إنشاء حساب" }).waitFor();
+        expect(await page.locator("auth-login form").evaluate((form) => getComputedStyle(form).direction)).toBe("rtl");
+        expect(await page.locator("header nav").evaluate((nav) => getComputedStyle(nav).direction)).toBe("rtl");
+        await screenshot(page, `${name}-6-ocean-ar`);
+        await page.locator("#lang").selectOption("en");
+        expect(await page.evaluate(() => document.documentElement.dir)).toBe("ltr");
+
         expect(await problems.cspViolations()).toEqual([]);
         expect(problems.pageErrors).toEqual([]);
       } finally {
