@@ -1,17 +1,17 @@
 // A real nginx (Debian's /usr/sbin/nginx) per test file, never the system one: a generated config in
-// a temporary prefix directory (pid, logs and temp paths there too), one process (`master_process
-// off`, `daemon off`) on a free loopback port, stopped by its pid. `forwardAuthConfig` writes the
-// documented forward-auth setup (README): `auth_request` to the session server's /auth/verify,
-// `auth_request_set` and `proxy_set_header Authorization` in front of an upstream; `nginxSnippet`
-// takes a configuration block out of the README, so a test runs exactly what the README shows.
+// a temporary prefix directory (pid, logs and temp paths there too; test/nginx.mjs writes it), one
+// process (`master_process off`, `daemon off`) on a free loopback port, stopped by its pid.
+// `forwardAuthConfig` is the documented forward-auth setup (README): `auth_request` to the session
+// server's /auth/verify, `auth_request_set` and `proxy_set_header Authorization` in front of an
+// upstream; `nginxSnippet` takes a configuration block out of the README, so a test runs exactly
+// what the README shows.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { forwardAuthHttp, NGINX_PATH, writeNginxConf } from "../nginx.mjs";
 import { freePort } from "./free-port.js";
-
-const NGINX = "/usr/sbin/nginx";
 
 export interface Nginx {
   /** `http://127.0.0.1:<port>`. */
@@ -30,38 +30,12 @@ process.once("exit", () => {
 
 /** The `http { … }` body of a forward-auth setup: `/` is protected, `/_verify` asks the session server. */
 export function forwardAuthConfig(options: { port: number; verifyOrigin: string; upstreamOrigin: string; authPrefix?: string }): string {
-  const verify = new URL(options.verifyOrigin);
-  const upstream = new URL(options.upstreamOrigin);
-  return `
-    upstream session_server_verify { server ${verify.host}; keepalive 8; }
-    upstream app { server ${upstream.host}; keepalive 8; }
-    server {
-      listen 127.0.0.1:${options.port};
-      location = /_verify {
-        internal;
-        proxy_pass http://session_server_verify${options.authPrefix ?? "/auth"}/verify;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_pass_request_body off;
-        proxy_set_header Content-Length "";
-        proxy_set_header X-Forwarded-Method $request_method;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Forwarded-Host $http_host;
-        proxy_set_header X-Forwarded-Uri $request_uri;
-      }
-      location / {
-        auth_request /_verify;
-        auth_request_set $auth_authorization $upstream_http_authorization;
-        auth_request_set $auth_user $upstream_http_x_auth_request_user;
-        auth_request_set $auth_email $upstream_http_x_auth_request_email;
-        proxy_set_header Authorization $auth_authorization;
-        proxy_set_header X-Auth-Request-User $auth_user;
-        proxy_set_header X-Auth-Request-Email $auth_email;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_pass http://app;
-      }
-    }`;
+  return forwardAuthHttp({
+    port: options.port,
+    verifyHost: new URL(options.verifyOrigin).host,
+    upstreamHost: new URL(options.upstreamOrigin).host,
+    authPrefix: options.authPrefix,
+  });
 }
 
 /** An `http { … }` body of one server on `port` holding `directives` (location blocks, say). */
@@ -92,28 +66,10 @@ function portAnswers(port: number): Promise<boolean> {
 export async function startNginx(http: (port: number) => string): Promise<Nginx> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "ae-nginx-"));
-  for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(dir, sub));
   const errorLog = path.join(dir, "error.log");
   writeFileSync(errorLog, "");
-  writeFileSync(
-    path.join(dir, "nginx.conf"),
-    `daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${errorLog} warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  ${http(port)}
-}
-`,
-  );
-  const child = spawn(NGINX, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", errorLog], { stdio: ["ignore", "ignore", "pipe"] });
+  const conf = writeNginxConf(dir, { http: http(port), errorLog });
+  const child = spawn(NGINX_PATH, ["-p", dir, "-c", conf, "-e", errorLog], { stdio: ["ignore", "ignore", "pipe"] });
   live.add(child);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
