@@ -4,28 +4,16 @@
 // can reach the demo's port, which is why start-demo.ts serves it and the session server never does.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-
-/** What the /mailbox page shows of one mail. */
-export interface DevMail {
-  id: string;
-  kind: string;
-  to: string;
-  subject: string;
-  createdAt: string;
-  link: string;
-  text: string;
-}
+import { SHOWN_FIELDS, type DevMail } from "./shared/mailbox-answer.js";
 
 /** At most this many mails, the newest: the page is for following a flow, not an archive. */
 const LIMIT = 50;
 
-const isString = (value: unknown): value is string => typeof value === "string";
-
 function asMail(raw: unknown): DevMail | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;
-  const { id, kind, to, subject, createdAt, link, text } = raw as Record<string, unknown>;
-  if (![id, kind, to, subject, createdAt, link, text].every(isString)) return undefined;
-  return { id, kind, to, subject, createdAt, link, text } as DevMail;
+  const fields = raw as Record<string, unknown>;
+  if (!SHOWN_FIELDS.every((name) => typeof fields[name] === "string")) return undefined;
+  return Object.fromEntries(SHOWN_FIELDS.map((name) => [name, fields[name]])) as DevMail;
 }
 
 /** The newest mails of the dev mailbox in `dir`; none when nothing was mailed yet. A file that is not a mail is skipped. */

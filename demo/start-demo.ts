@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig, parsePort, type Config } from "../server/config.js";
 import { devMailboxDir, startSessionServer } from "../server/start.js";
 import { readDevMailbox } from "./dev-mailbox.js";
+import type { MailboxAnswer } from "./shared/mailbox-answer.js";
 import { startDemoIdp } from "./idp/demo-idp.js";
 import { startNotesService } from "./upstream/notes-service.js";
 
@@ -74,7 +75,7 @@ function proxyTo(target: URL, req: http.IncomingMessage, res: http.ServerRespons
 /** The dev mailbox for the /mailbox page: its mails, or why there are none to show. */
 async function mailboxAnswer(config: Config, res: http.ServerResponse): Promise<void> {
   const dir = devMailboxDir(config);
-  const body = dir
+  const body: MailboxAnswer = dir
     ? { mailbox: "dev", mails: await readDevMailbox(dir) }
     : { mailbox: config.referenceService ? "smtp" : "external", mails: [] };
   res.writeHead(200, { ...PAGE_HEADERS, "content-type": CONTENT_TYPES[".json"], "cache-control": "no-store" }).end(JSON.stringify(body));

@@ -4,19 +4,10 @@
 // the table is redrawn only when the mails change, so an opened mail text or the focus stays put.
 import "../shared/demo.css";
 import { startChrome } from "../shared/page-chrome.js";
+import type { DevMail, MailboxAnswer } from "../shared/mailbox-answer.js";
 import { formatTime, text, type Lang, type TextKey } from "../shared/texts.js";
 
-interface Mail {
-  id: string;
-  kind: string;
-  to: string;
-  subject: string;
-  createdAt: string;
-  link: string;
-  text: string;
-}
-
-type Answer = { mailbox: "dev" | "smtp" | "external"; mails: Mail[] } | { failed: true };
+type Answer = MailboxAnswer | { failed: true };
 
 const POLL_MS = 2_000;
 const table = document.getElementById("mailbox") as HTMLTableElement;
@@ -33,7 +24,7 @@ function cell(...content: (Node | string)[]): HTMLTableCellElement {
   return td;
 }
 
-function row(mail: Mail): HTMLTableRowElement {
+function row(mail: DevMail): HTMLTableRowElement {
   const tr = document.createElement("tr");
   tr.dataset.kind = mail.kind;
   const time = document.createElement("time");

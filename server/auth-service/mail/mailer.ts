@@ -7,18 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
-import type { MailKind, MailLanguage } from "./messages.js";
-
-export interface OutgoingMail {
-  kind: MailKind;
-  to: string;
-  lang: MailLanguage;
-  subject: string;
-  text: string;
-  html: string;
-  /** The link the mail carries (with its token). */
-  link: string;
-}
+import type { DevMailboxFile, OutgoingMail } from "./mail-file.js";
 
 export interface Mailer {
   /** "smtp://host:port" or "dev mailbox <dir>", for the start-up line; never the credentials. */
@@ -55,7 +44,8 @@ export function createMailer(options: MailerOptions): Mailer {
       const createdAt = new Date().toISOString();
       const id = `${createdAt.replace(/[:.]/g, "-")}-${randomBytes(4).toString("hex")}`;
       const file = path.join(options.mailDir, `${id}.json`);
-      await writeFile(file, `${JSON.stringify({ id, from: options.from, ...mail, createdAt }, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+      const content: DevMailboxFile = { id, from: options.from, ...mail, createdAt };
+      await writeFile(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: "wx" });
       options.log(`dev mailbox: ${mail.kind} mail to ${mail.to}: ${mail.link}`);
     },
     close: () => undefined,
